@@ -1,0 +1,1 @@
+"""Data layer: models, engine, queries and writes. Never imports streamlit."""

@@ -1,0 +1,164 @@
+"""initial schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-26 17:19:57.236611
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('Customer_Info',
+    sa.Column('Customer_ID', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('Customer_Name', sa.String(length=255), nullable=False),
+    sa.Column('Email', sa.String(length=255), nullable=False),
+    sa.Column('Phone', sa.String(length=20), nullable=True),
+    sa.Column('Gender', sa.String(length=10), nullable=True),
+    sa.Column('Age', sa.Integer(), nullable=True),
+    sa.Column('Date_of_Birth', sa.Date(), nullable=False),
+    sa.Column('City', sa.String(length=100), nullable=False),
+    sa.Column('State', sa.String(length=100), nullable=False),
+    sa.Column('Country', sa.String(length=100), server_default=sa.text("'India'"), nullable=True),
+    sa.Column('Postal_Code', sa.String(length=20), nullable=True),
+    sa.Column('Join_Date', sa.Date(), server_default=sa.func.current_date(), nullable=False),
+    sa.Column('Account_Status', sa.String(length=20), server_default=sa.text("'Active'"), nullable=True),
+    sa.Column('Loyalty_Points', sa.Integer(), server_default=sa.text('0'), nullable=True),
+    sa.Column('Last_Login', sa.DateTime(), nullable=True),
+    sa.CheckConstraint(sa.column('Account_Status').in_(('Active', 'Inactive', 'Suspended',)), name=op.f('ck_Customer_Info_account_status')),
+    sa.CheckConstraint(sa.column('Age').between(18, 120), name=op.f('ck_Customer_Info_age')),
+    sa.CheckConstraint(sa.column('Gender').in_(('Male', 'Female', 'Other',)), name=op.f('ck_Customer_Info_gender')),
+    sa.CheckConstraint(sa.column('Loyalty_Points') >= 0, name=op.f('ck_Customer_Info_loyalty_points')),
+    sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_Customer_Info'))
+    )
+    op.create_index(op.f('ix_Customer_Info_Account_Status'), 'Customer_Info', ['Account_Status'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Age'), 'Customer_Info', ['Age'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_City'), 'Customer_Info', ['City'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Customer_Name'), 'Customer_Info', ['Customer_Name'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Email'), 'Customer_Info', ['Email'], unique=True)
+    op.create_index(op.f('ix_Customer_Info_Gender'), 'Customer_Info', ['Gender'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Join_Date'), 'Customer_Info', ['Join_Date'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Last_Login'), 'Customer_Info', ['Last_Login'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Phone'), 'Customer_Info', ['Phone'], unique=True)
+    op.create_index(op.f('ix_Customer_Info_State_City'), 'Customer_Info', ['State', 'City'], unique=False)
+
+    op.create_table('app_user',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=255), nullable=False),
+    sa.Column('email', sa.String(length=255), nullable=True),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('is_active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=True),
+    sa.Column('failed_logins', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint(sa.column('role').in_(('viewer', 'editor', 'admin',)), name=op.f('ck_app_user_role')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
+    sa.UniqueConstraint('email', name=op.f('uq_app_user_email')),
+    sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
+    )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('table_name', sa.String(length=64), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('field', sa.String(length=64), nullable=True),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('new_value', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    op.create_index(op.f('ix_audit_log_at'), 'audit_log', ['at'], unique=False)
+    op.create_index(op.f('ix_audit_log_customer_id_at'), 'audit_log', ['customer_id', 'at'], unique=False)
+    op.create_index(op.f('ix_audit_log_username_at'), 'audit_log', ['username', 'at'], unique=False)
+
+    op.create_table('saved_audience',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('definition', sa.Text(), nullable=False),
+    sa.Column('saved_by', sa.String(length=64), nullable=False),
+    sa.Column('saved_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.Column('export_counts', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_audience')),
+    sa.UniqueConstraint('name', name=op.f('uq_saved_audience_name'))
+    )
+    op.create_table('Customer_Preferences',
+    sa.Column('Preference_ID', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('Customer_ID', sa.Integer(), nullable=False),
+    sa.Column('Communication_Channel', sa.String(length=50), nullable=False),
+    sa.Column('Notification_Enabled', sa.Boolean(), server_default=sa.true(), nullable=True),
+    sa.Column('Marketing_Consent', sa.Boolean(), server_default=sa.false(), nullable=True),
+    sa.Column('Newsletter_Subscription', sa.Boolean(), server_default=sa.false(), nullable=True),
+    sa.Column('Preferred_Language', sa.String(length=50), server_default=sa.text("'English'"), nullable=True),
+    sa.Column('Time_Zone', sa.String(length=50), server_default=sa.text("'IST'"), nullable=True),
+    sa.CheckConstraint(sa.column('Communication_Channel').in_(('Email', 'SMS', 'Phone', 'Push',)), name=op.f('ck_Customer_Preferences_communication_channel')),
+    sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_Customer_Preferences_Customer_ID_Customer_Info'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('Preference_ID', name=op.f('pk_Customer_Preferences'))
+    )
+    op.create_index('ix_Customer_Preferences_channel_consent', 'Customer_Preferences', ['Communication_Channel', 'Marketing_Consent', 'Notification_Enabled'], unique=False)
+    op.create_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), 'Customer_Preferences', ['Customer_ID', 'Communication_Channel'], unique=False)
+
+    op.create_table('Customer_Segments',
+    sa.Column('Segment_ID', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('Customer_ID', sa.Integer(), nullable=False),
+    sa.Column('Segment_Name', sa.String(length=100), nullable=False),
+    sa.Column('Segment_Category', sa.String(length=50), nullable=False),
+    sa.Column('Lifetime_Value', sa.Numeric(precision=12, scale=2), server_default=sa.text('(0.00)'), nullable=True),
+    sa.Column('Risk_Score', sa.Numeric(precision=5, scale=2), server_default=sa.text('(0.00)'), nullable=True),
+    sa.Column('Engagement_Level', sa.String(length=20), server_default=sa.text("'Medium'"), nullable=True),
+    sa.Column('Last_Updated', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=True),
+    sa.CheckConstraint(sa.column('Engagement_Level').in_(('High', 'Medium', 'Low',)), name=op.f('ck_Customer_Segments_engagement_level')),
+    sa.CheckConstraint(sa.column('Lifetime_Value') >= 0, name=op.f('ck_Customer_Segments_lifetime_value')),
+    sa.CheckConstraint(sa.column('Risk_Score').between(0, 100), name=op.f('ck_Customer_Segments_risk_score')),
+    sa.CheckConstraint(sa.column('Segment_Category').in_(('Premium', 'Standard', 'Economy', 'VIP',)), name=op.f('ck_Customer_Segments_segment_category')),
+    sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_Customer_Segments_Customer_ID_Customer_Info'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('Segment_ID', name=op.f('pk_Customer_Segments'))
+    )
+    op.create_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), 'Customer_Segments', ['Customer_ID', 'Last_Updated', 'Segment_ID'], unique=False)
+    op.create_index(op.f('ix_Customer_Segments_Engagement_Level'), 'Customer_Segments', ['Engagement_Level'], unique=False)
+    op.create_index(op.f('ix_Customer_Segments_Risk_Score'), 'Customer_Segments', ['Risk_Score'], unique=False)
+    op.create_index(op.f('ix_Customer_Segments_Segment_Category_Segment_Name'), 'Customer_Segments', ['Segment_Category', 'Segment_Name'], unique=False)
+
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_Customer_Segments_Segment_Category_Segment_Name'), table_name='Customer_Segments')
+    op.drop_index(op.f('ix_Customer_Segments_Risk_Score'), table_name='Customer_Segments')
+    op.drop_index(op.f('ix_Customer_Segments_Engagement_Level'), table_name='Customer_Segments')
+    op.drop_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), table_name='Customer_Segments')
+
+    op.drop_table('Customer_Segments')
+    op.drop_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), table_name='Customer_Preferences')
+    op.drop_index('ix_Customer_Preferences_channel_consent', table_name='Customer_Preferences')
+
+    op.drop_table('Customer_Preferences')
+    op.drop_table('saved_audience')
+    op.drop_index(op.f('ix_audit_log_username_at'), table_name='audit_log')
+    op.drop_index(op.f('ix_audit_log_customer_id_at'), table_name='audit_log')
+    op.drop_index(op.f('ix_audit_log_at'), table_name='audit_log')
+
+    op.drop_table('audit_log')
+    op.drop_table('app_user')
+    op.drop_index(op.f('ix_Customer_Info_State_City'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Phone'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Last_Login'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Join_Date'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Gender'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Email'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Customer_Name'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_City'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Age'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Account_Status'), table_name='Customer_Info')
+
+    op.drop_table('Customer_Info')
