@@ -100,7 +100,9 @@ class CustomerPreferences(Base):
     notification_enabled: Mapped[bool | None] = mapped_column(
         "Notification_Enabled", Boolean, server_default=true()
     )
-    marketing_consent: Mapped[bool | None] = mapped_column("Marketing_Consent", Boolean, server_default=false())
+    marketing_consent: Mapped[bool | None] = mapped_column(
+        "Marketing_Consent", Boolean, server_default=false()
+    )
     newsletter_subscription: Mapped[bool | None] = mapped_column(
         "Newsletter_Subscription", Boolean, server_default=false()
     )
@@ -112,7 +114,12 @@ class CustomerPreferences(Base):
     __table_args__ = (
         CheckConstraint(_in("Communication_Channel", CHANNELS), name="communication_channel"),
         Index(None, "Customer_ID", "Communication_Channel"),
-        Index("ix_Customer_Preferences_channel_consent", "Communication_Channel", "Marketing_Consent", "Notification_Enabled"),
+        Index(
+            "ix_Customer_Preferences_channel_consent",
+            "Communication_Channel",
+            "Marketing_Consent",
+            "Notification_Enabled",
+        ),
     )
 
 
@@ -128,7 +135,9 @@ class CustomerSegments(Base):
     lifetime_value: Mapped[Decimal | None] = mapped_column(
         "Lifetime_Value", Numeric(12, 2), server_default=text("0.00")
     )
-    risk_score: Mapped[Decimal | None] = mapped_column("Risk_Score", Numeric(5, 2), server_default=text("0.00"))
+    risk_score: Mapped[Decimal | None] = mapped_column(
+        "Risk_Score", Numeric(5, 2), server_default=text("0.00")
+    )
     engagement_level: Mapped[str | None] = mapped_column(
         "Engagement_Level", String(20), server_default=text("'Medium'")
     )
@@ -203,7 +212,44 @@ class SavedAudience(Base):
     export_counts: Mapped[str | None] = mapped_column(Text)  # JSON list of {at, by, counts}
 
 
+class CurrentSegment(Base):
+    """Each customer's current segment (latest Last_Updated, ties: highest Segment_ID).
+
+    A derived table of our own, rebuilt from Customer_Segments by db.current_segment, so that
+    dashboards over a million customers join one row per customer instead of ranking segments.
+    """
+
+    __tablename__ = "current_segment"
+
+    customer_id: Mapped[int] = mapped_column(
+        "Customer_ID", ForeignKey("Customer_Info.Customer_ID", ondelete="CASCADE"), primary_key=True
+    )
+    segment_id: Mapped[int] = mapped_column("Segment_ID", Integer)
+    segment_name: Mapped[str] = mapped_column("Segment_Name", String(100))
+    segment_category: Mapped[str] = mapped_column("Segment_Category", String(50))
+    lifetime_value: Mapped[Decimal] = mapped_column("Lifetime_Value", Numeric(12, 2))
+    risk_score: Mapped[Decimal] = mapped_column("Risk_Score", Numeric(5, 2))
+    engagement_level: Mapped[str | None] = mapped_column("Engagement_Level", String(20))
+
+    __table_args__ = (
+        Index(None, "Segment_Category", "Engagement_Level"),
+        Index(None, "Risk_Score"),
+        Index(None, "Engagement_Level"),
+    )
+
+
+class SyncState(Base):
+    """Watermarks of derived tables (what Customer_Segments looked like at the last rebuild)."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watermark: Mapped[str] = mapped_column(String(255))
+
+
 customer_info = CustomerInfo.__table__
 customer_preferences = CustomerPreferences.__table__
 customer_segments = CustomerSegments.__table__
+current_segment = CurrentSegment.__table__
+sync_state = SyncState.__table__
 CUSTOMER_TABLES = (customer_info, customer_preferences, customer_segments)

@@ -132,7 +132,30 @@ def upgrade() -> None:
 
 
 
+    op.create_table('current_segment',
+    sa.Column('Customer_ID', sa.Integer(), nullable=False),
+    sa.Column('Segment_ID', sa.Integer(), nullable=False),
+    sa.Column('Segment_Name', sa.String(length=100), nullable=False),
+    sa.Column('Segment_Category', sa.String(length=50), nullable=False),
+    sa.Column('Lifetime_Value', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('Risk_Score', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('Engagement_Level', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_current_segment_Customer_ID_Customer_Info'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_current_segment'))
+    )
+    op.create_index(op.f('ix_current_segment_Segment_Category_Engagement_Level'), 'current_segment', ['Segment_Category', 'Engagement_Level'], unique=False)
+    op.create_index(op.f('ix_current_segment_Risk_Score'), 'current_segment', ['Risk_Score'], unique=False)
+    op.create_index(op.f('ix_current_segment_Engagement_Level'), 'current_segment', ['Engagement_Level'], unique=False)
+    op.create_table('sync_state',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('watermark', sa.String(length=255), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_sync_state'))
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('sync_state')
+    op.drop_table('current_segment')
     op.drop_index(op.f('ix_Customer_Segments_Segment_Category_Segment_Name'), table_name='Customer_Segments')
     op.drop_index(op.f('ix_Customer_Segments_Risk_Score'), table_name='Customer_Segments')
     op.drop_index(op.f('ix_Customer_Segments_Engagement_Level'), table_name='Customer_Segments')

@@ -1,0 +1,157 @@
+"""CustomerFilter, the one value that flows through the app, and the one place it becomes SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+
+from db.models import current_segment, customer_info
+
+RISK_BANDS = ("Low", "Medium", "High")
+RISK_MEDIUM_FROM = 30
+RISK_HIGH_FROM = 70
+
+_TUPLE_FIELDS = (
+    "countries",
+    "states",
+    "cities",
+    "genders",
+    "statuses",
+    "categories",
+    "engagements",
+    "risk_bands",
+)
+_INT_FIELDS = ("age_min", "age_max")
+_DATE_FIELDS = ("joined_from", "joined_to")
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    countries: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    statuses: tuple[str, ...] = ()
+    joined_from: dt.date | None = None
+    joined_to: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    engagements: tuple[str, ...] = ()
+    risk_bands: tuple[str, ...] = ()
+
+    def narrow(self, **changes) -> CustomerFilter:
+        """A copy with some fields replaced (lists become sorted tuples)."""
+        return replace(self, **{k: _norm(k, v) for k, v in changes.items()})
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CustomerFilter()
+
+    @property
+    def uses_segment(self) -> bool:
+        return bool(self.categories or self.engagements or self.risk_bands)
+
+    def to_params(self) -> dict[str, str]:
+        """URL query parameters: only what is set; lists comma-separated."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in ((), None):
+                continue
+            out[f.name] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | list[str]]) -> CustomerFilter:
+        """Parse URL query parameters; unknown keys and unreadable values are ignored."""
+        values = {}
+        for name in (f.name for f in fields(cls)):
+            raw = params.get(name)
+            if isinstance(raw, list):
+                raw = ",".join(raw)
+            if raw in (None, ""):
+                continue
+            try:
+                values[name] = _parse(name, raw)
+            except ValueError:
+                continue
+        return cls(**values)
+
+
+def _parse(name: str, raw: str):
+    if name in _TUPLE_FIELDS:
+        return tuple(sorted({p.strip() for p in raw.split(",") if p.strip()}))
+    if name in _INT_FIELDS:
+        return int(raw)
+    return dt.date.fromisoformat(raw)
+
+
+def _norm(name: str, value):
+    if name in _TUPLE_FIELDS:
+        return tuple(sorted(set(value or ())))
+    return value
+
+
+def risk_band_condition(score, bands: tuple[str, ...]) -> ColumnElement[bool]:
+    parts = {
+        "Low": score < RISK_MEDIUM_FROM,
+        "Medium": and_(score >= RISK_MEDIUM_FROM, score < RISK_HIGH_FROM),
+        "High": score >= RISK_HIGH_FROM,
+    }
+    return or_(*(parts[b] for b in bands if b in parts))
+
+
+def customer_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
+    """Conditions on Customer_Info."""
+    c = customer_info.c
+    conds: list[ColumnElement[bool]] = []
+    for values, col in (
+        (f.countries, c.Country),
+        (f.states, c.State),
+        (f.cities, c.City),
+        (f.genders, c.Gender),
+        (f.statuses, c.Account_Status),
+    ):
+        if values:
+            conds.append(col.in_(values))
+    if f.age_min is not None:
+        conds.append(c.Age >= f.age_min)
+    if f.age_max is not None:
+        conds.append(c.Age <= f.age_max)
+    if f.joined_from is not None:
+        conds.append(c.Join_Date >= f.joined_from)
+    if f.joined_to is not None:
+        conds.append(c.Join_Date <= f.joined_to)
+    return conds
+
+
+def segment_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
+    """Conditions on the customer's current segment (table `current_segment`)."""
+    s = current_segment.c
+    conds: list[ColumnElement[bool]] = []
+    if f.categories:
+        conds.append(s.Segment_Category.in_(f.categories))
+    if f.engagements:
+        conds.append(s.Engagement_Level.in_(f.engagements))
+    if f.risk_bands:
+        conds.append(risk_band_condition(s.Risk_Score, f.risk_bands))
+    return conds
+
+
+def apply(stmt: Select, f: CustomerFilter, *, segment_joined: bool = False) -> Select:
+    """Add the filter's conditions to a select over Customer_Info.
+
+    Segment conditions need `current_segment`: pass segment_joined=True when the statement
+    already joins it; otherwise it is joined here when the filter uses it.
+    """
+    stmt = stmt.where(*customer_conditions(f))
+    seg = segment_conditions(f)
+    if seg:
+        if not segment_joined:
+            stmt = stmt.join(current_segment, current_segment.c.Customer_ID == customer_info.c.Customer_ID)
+        stmt = stmt.where(*seg)
+    return stmt

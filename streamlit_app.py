@@ -1,0 +1,36 @@
+"""Routing only: settings, the sign-in gate, and the pages this user's role may use."""
+
+import streamlit as st
+
+from dashboard import auth, resources
+
+st.set_page_config(page_title="Customer analytics", page_icon=":material/insights:", layout="wide")
+
+# (section, file, title, icon, least role); a page above the user's role is never registered.
+PAGES = [
+    ("Dashboards", "pages/overview.py", "Overview", ":material/dashboard:", "viewer"),
+    ("Dashboards", "pages/demographics.py", "Demographics", ":material/groups:", "viewer"),
+    ("Dashboards", "pages/segments.py", "Segments and value", ":material/donut_large:", "viewer"),
+    ("Dashboards", "pages/churn.py", "Churn risk", ":material/trending_down:", "viewer"),
+    ("Dashboards", "pages/consent.py", "Preferences and consent", ":material/campaign:", "viewer"),
+    ("Customers", "pages/customers.py", "Customer list", ":material/person_search:", "viewer"),
+    ("Customers", "pages/customer.py", "Customer 360", ":material/badge:", "viewer"),
+    ("Customers", "pages/new_customer.py", "New customer", ":material/person_add:", "editor"),
+    ("Admin", "pages/import_csv.py", "Import CSV", ":material/upload_file:", "admin"),
+    ("Admin", "pages/database.py", "Database", ":material/storage:", "viewer"),
+]
+
+resources.engine()
+actor = auth.gate()
+if actor is None:
+    st.stop()
+
+sections: dict[str, list[st.Page]] = {}
+for section, path, title, icon, role in PAGES:
+    if actor.can(role):
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+
+auth.sidebar_account(actor)
+if message := resources.first_run_message():
+    st.toast(message)
+st.navigation(sections).run()
