@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -19,6 +20,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA mmap_size=1073741824")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+# MariaDB / MySQL report a failed CHECK as an OperationalError (4025 / 3819); it is an integrity error.
+_CHECK_VIOLATION_CODES = {3819, 4025}
+
+
+def _check_violation_is_integrity_error(ctx):
+    orig = ctx.original_exception
+    args = getattr(orig, "args", ())
+    if args and args[0] in _CHECK_VIOLATION_CODES:
+        return IntegrityError(ctx.statement, ctx.parameters, orig)
+    return None
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -36,6 +49,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.get_backend_name() == "mysql":
         kwargs.setdefault("pool_recycle", 3600)
         url = parsed.update_query_dict({"charset": "utf8mb4"}).render_as_string(hide_password=False)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "handle_error", _check_violation_is_integrity_error)
+        return engine
     return create_engine(url, **kwargs)
 
 

@@ -1,0 +1,68 @@
+"""`upgrade` builds the schema; `check` finds what differs in a database made by someone else."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from db.__main__ import main
+from db.migrate import current_revision, head_revision, upgrade
+from db.schema_check import differences
+
+
+def test_upgrade_then_check_is_clean(fresh_engine):
+    upgrade(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
+    with fresh_engine.connect() as conn:
+        assert differences(conn) == []
+
+
+def test_upgrade_twice_is_a_no_op(fresh_engine):
+    upgrade(fresh_engine)
+    upgrade(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
+
+
+def _quoted(engine, name: str) -> str:
+    return engine.dialect.identifier_preparer.quote(name)
+
+
+def test_check_reports_missing_column_wrong_type_and_missing_constraint(fresh_engine):
+    q = lambda n: _quoted(fresh_engine, n)  # noqa: E731
+    ddl = f"""
+        CREATE TABLE {q("Customer_Info")} (
+            {q("Customer_ID")} INTEGER PRIMARY KEY,
+            {q("Customer_Name")} VARCHAR(255) NOT NULL,
+            {q("Email")} VARCHAR(255) NOT NULL,
+            {q("Phone")} VARCHAR(20),
+            {q("Gender")} VARCHAR(10),
+            {q("Age")} VARCHAR(10),
+            {q("Date_of_Birth")} DATE NOT NULL,
+            {q("City")} VARCHAR(100) NOT NULL,
+            {q("State")} VARCHAR(100) NOT NULL,
+            {q("Country")} VARCHAR(100) DEFAULT 'India',
+            {q("Postal_Code")} VARCHAR(20),
+            {q("Join_Date")} DATE NOT NULL,
+            {q("Account_Status")} VARCHAR(20) DEFAULT 'Active',
+            {q("Last_Login")} TIMESTAMP NULL
+        )
+    """
+    with fresh_engine.begin() as conn:
+        conn.execute(text(ddl))
+    with fresh_engine.connect() as conn:
+        from db.models import customer_info
+
+        problems = differences(conn, tables=[customer_info])
+    joined = "\n".join(problems)
+    assert "column Loyalty_Points is missing" in joined
+    assert "column Age is VARCHAR" in joined
+    assert "UNIQUE on (Email) is missing" in joined
+    assert "CHECK" in joined and "Gender" in joined
+
+
+def test_cli_check_exit_codes(fresh_engine, capsys):
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    assert main(["check", "--url", url]) == 1
+    assert "table Customer_Info is missing" in capsys.readouterr().out
+    assert main(["upgrade", "--url", url]) == 0
+    assert main(["check", "--url", url]) == 0
+    assert "matches the models" in capsys.readouterr().out
