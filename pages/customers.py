@@ -1,6 +1,83 @@
-"""Customer list (being built)."""
+"""Customer list: search, shared filters, sort, 50 rows a page, a link to each 360, CSV export."""
+
+import math
 
 import streamlit as st
 
+from dashboard import auth
+from dashboard import formatting as fmt
+from dashboard import records_data as rd
+
+actor = auth.current_actor()
+masked = not actor.can("editor")
 st.title("Customer list")
-st.info("This page is being built.")
+
+f = rd.current_filter()
+
+c_search, c_sort, c_dir = st.columns([4, 2, 1], vertical_alignment="bottom")
+query = c_search.text_input(
+    "Search",
+    key="cl.query",
+    placeholder="Name, email, phone (any format) or customer ID",
+    help="A name matches from its start or anywhere inside; an email from its start; a phone in any "
+    "format (98765 43210, +91-98765-43210, 09876543210); a number alone is also tried as a customer ID.",
+).strip()
+sort_label = c_sort.selectbox("Sort by", list(rd.SORTS), key="cl.sort")
+descending = c_dir.toggle("Descending", key="cl.desc")
+sort = rd.SORTS[sort_label]
+
+# Keyset paging: a stack of "after" keys, one per page seen; any change of search/filter/sort resets it.
+signature = (f, query, sort, descending)
+if st.session_state.get("cl.signature") != signature:
+    st.session_state["cl.signature"] = signature
+    st.session_state["cl.pages"] = [None]
+stack: list = st.session_state["cl.pages"]
+
+page = rd.search_page(f, query, sort, descending, stack[-1], rd.PAGE_SIZE)
+pages = max(1, math.ceil(page.total / rd.PAGE_SIZE))
+
+if not f.is_empty:
+    st.caption("Filtered by the sidebar filters.")
+st.markdown(f"**{page.total:,}** customers match · page {len(stack)} of {pages:,}")
+
+rows = rd.mask_list(page.rows) if masked else page.rows.copy()
+if rows.empty:
+    st.info("No customer matches. Try fewer filters or a shorter search.", icon=":material/search_off:")
+else:
+    rows.insert(0, "Open", [fmt.customer_url(i) for i in rows["Customer_ID"]])
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * len(rows), 640),
+        column_config={
+            "Open": st.column_config.LinkColumn("Open", display_text=r"customer\?id=(\d+)", width="small"),
+            "Customer_ID": None,
+            "Customer_Name": st.column_config.TextColumn("Name"),
+            "Account_Status": st.column_config.TextColumn("Status"),
+            "Join_Date": st.column_config.DateColumn("Joined"),
+            "Segment_Category": st.column_config.TextColumn("Current segment"),
+            "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
+        },
+    )
+
+
+def _previous() -> None:
+    st.session_state["cl.pages"] = stack[:-1] or [None]
+
+
+def _next() -> None:
+    st.session_state["cl.pages"] = [*stack, page.next_after]
+
+
+prev_col, next_col, _, export_col = st.columns([1, 1, 3, 2])
+prev_col.button("Previous", on_click=_previous, disabled=len(stack) == 1, icon=":material/chevron_left:")
+next_col.button("Next", on_click=_next, disabled=page.next_after is None, icon=":material/chevron_right:")
+export_col.download_button(
+    f"Export {page.total:,} rows as CSV" + (" (masked)" if masked else ""),
+    data=rd.export_csv(f, query=query, masked=masked),
+    file_name="customers.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    disabled=page.total == 0,
+)

@@ -1,0 +1,282 @@
+"""Customer records on the Streamlit side: cached reads, masked views, and writes that clear caches.
+
+Reads are cached with dashboard.cache.cached (registered with the tables they read); every write
+goes through `write()`, which runs the db.writes function on its own connection and then clears
+exactly the cached reads of the tables the write reports in WriteResult.tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from dashboard import resources
+from dashboard.cache import cached, invalidate
+from db import masking
+from db.access import Actor
+from db.filters import CustomerFilter
+
+PAGE_SIZE = 50
+
+# Sort choices shown on the list page: label -> column name understood by db.records.search.
+SORTS = {
+    "Customer ID": "Customer_ID",
+    "Name": "Customer_Name",
+    "Join date": "Join_Date",
+    "Risk score": "Risk_Score",
+}
+
+# Tables read by each cached read (a write to any of them clears it).
+LIST_READS = frozenset({"Customer_Info", "current_segment"})
+RECORD_READS = frozenset(
+    {"Customer_Info", "Customer_Preferences", "Customer_Segments", "current_segment", "audit_log"}
+)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: pd.DataFrame
+    total: int
+    next_after: tuple | None
+
+
+@cached(reads=LIST_READS)
+def search_page(
+    f: CustomerFilter,
+    query: str = "",
+    sort: str = "Customer_ID",
+    descending: bool = False,
+    after: tuple | None = None,
+    limit: int = PAGE_SIZE,
+) -> ListPage:
+    """One page of the customer list (keyset paged after `after`)."""
+    from db import records
+
+    with resources.engine().connect() as conn:
+        page = records.search(
+            conn, f=f, query=query, sort=sort, descending=descending, after=after, limit=limit
+        )
+    return ListPage(rows=page.rows, total=int(page.total), next_after=page.next_after)
+
+
+@cached(reads=RECORD_READS)
+def _customer_360(customer_id: int):
+    from db import records
+
+    with resources.engine().connect() as conn:
+        return records.customer_360(conn, customer_id=customer_id)
+
+
+def customer_360(customer_id: int, *, masked: bool):
+    """The 360 read of one customer (None when there is no such customer); masked for viewers."""
+    record = _customer_360(customer_id)
+    if record is None or not masked:
+        return record
+    return replace(record, profile=mask_profile(record.profile), history=mask_history(record.history))
+
+
+# --- masking (viewers) ----------------------------------------------------------------
+
+MASKED_FIELDS = ("Email", "Phone", "Date_of_Birth")
+
+
+def mask_profile(profile: dict, *, today: dt.date | None = None) -> dict:
+    out = dict(profile)
+    out["Email"] = masking.mask_email(profile.get("Email"))
+    out["Phone"] = masking.mask_phone(profile.get("Phone"))
+    dob = profile.get("Date_of_Birth")
+    if isinstance(dob, str):
+        dob = dt.date.fromisoformat(dob[:10])
+    out["Date_of_Birth"] = masking.age_only(dob, today=today)
+    return out
+
+
+def mask_list(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    if "Email" in rows:
+        rows["Email"] = rows["Email"].map(masking.mask_email)
+    if "Phone" in rows:
+        rows["Phone"] = rows["Phone"].map(masking.mask_phone)
+    return rows
+
+
+def mask_history(history: pd.DataFrame) -> pd.DataFrame:
+    """Old and new values of personal fields are hidden from viewers."""
+    if history is None or history.empty or "field" not in history:
+        return history
+    history = history.copy()
+    personal = history["field"].isin(MASKED_FIELDS)
+    for col in ("old_value", "new_value"):
+        if col in history:
+            history[col] = history[col].astype(object)
+            history.loc[personal & history[col].notna(), col] = "*****"
+    return history
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def export_csv(f: CustomerFilter, *, query: str, masked: bool) -> Callable[[], bytes]:
+    """A deferred CSV export of the filtered list for st.download_button (runs on click)."""
+
+    def build() -> bytes:
+        from db import csv_io
+
+        with resources.engine().connect() as conn:
+            chunks: Iterator[str] = csv_io.export_customers(conn, f=f, query=query, masked=masked)
+            return "".join(chunks).encode("utf-8")
+
+    return build
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+def after_write(result) -> int:
+    """Clear exactly the cached reads made stale by a write (WriteResult.tables)."""
+    return invalidate(result.tables)
+
+
+def write(fn: Callable, *, actor: Actor, **kwargs):
+    """Run one db.writes function on a fresh connection, then clear the stale caches.
+
+    Exceptions (ValidationFailed, Conflict, NotFound, WriteFailed, PermissionDenied) propagate
+    to the page, which shows them; nothing is cleared when nothing was written.
+    """
+    with resources.engine().connect() as conn:
+        result = fn(conn, actor=actor, **kwargs)
+        if conn.in_transaction():
+            conn.commit()
+    after_write(result)
+    return result
+
+
+def _writes():
+    from db import writes
+
+    return writes
+
+
+def create_customer(*, actor: Actor, data: dict):
+    return write(_writes().create_customer, actor=actor, data=data)
+
+
+def update_customer(*, actor: Actor, customer_id: int, original: dict, changes: dict):
+    return write(
+        _writes().update_customer, actor=actor, customer_id=customer_id, original=original, changes=changes
+    )
+
+
+def set_account_status(*, actor: Actor, customer_id: int, status: str, original: dict):
+    return write(
+        _writes().set_account_status, actor=actor, customer_id=customer_id, status=status, original=original
+    )
+
+
+def delete_customer(*, actor: Actor, customer_id: int, confirm: str):
+    return write(_writes().delete_customer, actor=actor, customer_id=customer_id, confirm=confirm)
+
+
+def add_preference(*, actor: Actor, customer_id: int, data: dict):
+    return write(_writes().add_preference, actor=actor, customer_id=customer_id, data=data)
+
+
+def update_preference(*, actor: Actor, preference_id: int, original: dict, changes: dict):
+    return write(
+        _writes().update_preference,
+        actor=actor,
+        preference_id=preference_id,
+        original=original,
+        changes=changes,
+    )
+
+
+def delete_preference(*, actor: Actor, preference_id: int):
+    return write(_writes().delete_preference, actor=actor, preference_id=preference_id)
+
+
+def add_segment(*, actor: Actor, customer_id: int, data: dict):
+    return write(_writes().add_segment, actor=actor, customer_id=customer_id, data=data)
+
+
+def update_segment(*, actor: Actor, segment_id: int, original: dict, changes: dict):
+    return write(
+        _writes().update_segment, actor=actor, segment_id=segment_id, original=original, changes=changes
+    )
+
+
+def delete_segment(*, actor: Actor, segment_id: int):
+    return write(_writes().delete_segment, actor=actor, segment_id=segment_id)
+
+
+def forget(customer_id: int) -> None:
+    """Drop this customer's cached 360 read (before reloading after a conflict)."""
+    _customer_360.clear(customer_id)
+
+
+def parse_customer_id(raw) -> int | None:
+    """The ?id= query parameter as a positive integer, or None when missing or unreadable."""
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    text = str(raw or "").strip().lstrip("#")
+    if not text.isdigit() or len(text) > 12:
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+def current_filter() -> CustomerFilter:
+    """The shared sidebar filter (dashboard.filters when present, else read from the URL)."""
+    try:
+        from dashboard import filters
+    except ImportError:
+        filters = None
+    if filters is not None:
+        for name in ("sidebar", "current_filter"):
+            fn = getattr(filters, name, None)
+            if callable(fn):
+                return fn()
+    import streamlit as st
+
+    return CustomerFilter.from_params(st.query_params.to_dict())
+
+
+def import_dry_run(customers_csv: bytes, preferences_csv: bytes | None, segments_csv: bytes | None):
+    from db import csv_io
+
+    with resources.engine().connect() as conn:
+        return csv_io.dry_run(
+            conn,
+            customers_csv=customers_csv,
+            preferences_csv=preferences_csv,
+            segments_csv=segments_csv,
+        )
+
+
+def import_commit(plan, *, actor: Actor, all_or_nothing: bool):
+    from db import csv_io
+
+    with resources.engine().connect() as conn:
+        result = csv_io.commit_import(conn, actor=actor, plan=plan, all_or_nothing=all_or_nothing)
+        if conn.in_transaction():
+            conn.commit()
+    invalidate(
+        {
+            "Customer_Info",
+            "Customer_Preferences",
+            "Customer_Segments",
+            "current_segment",
+            "audit_log",
+        }
+    )
+    return result
+
+
+def error_report_csv(errors: pd.DataFrame) -> bytes:
+    """The dry run's per-row error report as CSV, cells neutralised against formula injection."""
+    from db.csv_io import neutralise
+
+    return errors.map(neutralise).to_csv(index=False).encode("utf-8")
