@@ -1,0 +1,216 @@
+"""Churn page: risk bands, value at risk, inactivity. All figures use the current segment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, case, func
+
+from db.analytics.common import empty, filtered, floor_div, frame, label, ordered, risk_band
+from db.filters import RISK_HIGH_FROM, CustomerFilter
+from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_info
+
+ci = customer_info.c
+cs = current_segment.c
+
+# Days since Last_Login: bins [start, end); end None = open. Customers who never logged in: "never".
+INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, None))
+NEVER = "never"
+
+# Lifetime_Value ranges (rupees) of the value x risk matrix: (lower bound, label).
+VALUE_BINS = (
+    (0, "<₹10K"),
+    (10_000, "₹10K-25K"),
+    (25_000, "₹25K-50K"),
+    (50_000, "₹50K-1L"),
+    (100_000, "₹1L-2.5L"),
+    (250_000, "₹2.5L-5L"),
+    (500_000, "₹5L-10L"),
+    (1_000_000, "₹10L+"),
+)
+RISK_BINS = tuple(f"{i * 10}-{i * 10 + 10}" for i in range(10))
+
+
+def _value_at_risk():
+    return func.sum(cs.Lifetime_Value * cs.Risk_Score)
+
+
+def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5) -> pd.DataFrame:
+    """[bin_start, band, customers]: customers per Risk_Score bin [start, start+bin_width)
+    (100 falls in the last bin); band is the risk band of the bin's start.
+
+    Grouped by the raw (indexed) Risk_Score in the database, binned here.
+    """
+    stmt = filtered(cs.Risk_Score, func.count(), f=f, anchor=current_segment).group_by(cs.Risk_Score)
+    raw = frame(conn, stmt, ["score", "customers"])
+    if raw.empty:
+        return empty(["bin_start", "band", "customers"])
+    nbins = -(-100 // bin_width)
+    idx = (raw["score"].astype(float) // bin_width).astype(int).clip(0, nbins - 1)
+    counts = raw.groupby(idx)["customers"].sum()
+    starts = [i * bin_width for i in range(nbins)]
+    return pd.DataFrame(
+        {
+            "bin_start": starts,
+            "band": [risk_band(s) for s in starts],
+            "customers": [int(counts.get(i, 0)) for i in range(nbins)],
+        }
+    )
+
+
+def _category_engagement_order(df: pd.DataFrame) -> pd.DataFrame:
+    c_rank = {c: i for i, c in enumerate(CATEGORIES)}
+    e_rank = {e: i for i, e in enumerate(ENGAGEMENT_LEVELS)}
+    df = df.assign(_c=df["category"].map(c_rank).fillna(99), _e=df["engagement"].map(e_rank).fillna(99))
+    return df.sort_values(["_c", "category", "_e", "engagement"], ignore_index=True).drop(
+        columns=["_c", "_e"]
+    )
+
+
+def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, engagement, mean_risk, customers] by current segment category and engagement."""
+    stmt = filtered(
+        cs.Segment_Category,
+        cs.Engagement_Level,
+        func.avg(cs.Risk_Score),
+        func.count(),
+        f=f,
+        anchor=current_segment,
+    ).group_by(cs.Segment_Category, cs.Engagement_Level)
+    out = frame(conn, stmt, ["category", "engagement", "mean_risk", "customers"])
+    if out.empty:
+        return out
+    out["engagement"] = out["engagement"].map(label)
+    out["mean_risk"] = out["mean_risk"].astype(float)
+    return _category_engagement_order(out)
+
+
+def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, value_at_risk, customers] by current segment category (CATEGORIES order)."""
+    stmt = filtered(
+        cs.Segment_Category, _value_at_risk(), func.count(), f=f, anchor=current_segment
+    ).group_by(cs.Segment_Category)
+    out = frame(conn, stmt, ["category", "value_at_risk", "customers"])
+    if out.empty:
+        return out
+    out["value_at_risk"] = out["value_at_risk"].fillna(0.0).astype(float) / 100.0
+    order = ordered(out["category"], CATEGORIES)
+    return out.set_index("category").loc[order].reset_index()
+
+
+def value_at_risk_by_state(conn: Connection, *, f: CustomerFilter, top: int = 15) -> pd.DataFrame:
+    """[state, value_at_risk, customers]: the `top` states by value at risk, largest first."""
+    stmt = filtered(
+        ci.State, _value_at_risk(), func.count(), f=f, anchor=current_segment, needs=[customer_info]
+    ).group_by(ci.State)
+    out = frame(conn, stmt, ["state", "value_at_risk", "customers"])
+    if out.empty:
+        return out
+    out["value_at_risk"] = out["value_at_risk"].fillna(0.0).astype(float) / 100.0
+    out = out.sort_values(["value_at_risk", "state"], ascending=[False, True], ignore_index=True)
+    return out.head(top).reset_index(drop=True)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -> pd.DataFrame:
+    """[days_bin_start, days_bin_end, mean_risk, customers] by days since Last_Login.
+
+    Days since login = today - the calendar date of Last_Login; a bin [start, end) holds the
+    logins on dates today-end+1 .. today-start (future logins count in the first bin). Customers
+    with no Last_Login are the last row, with days_bin_start "never" and days_bin_end None;
+    the open last bin has days_bin_end None. Only non-empty bins are returned.
+    """
+    today = today or dt.date.today()
+    whens = [(ci.Last_Login.is_(None), -1)]
+    for i, (_, end) in enumerate(INACTIVITY_BINS):
+        if end is not None:
+            # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
+            whens.append((ci.Last_Login >= _midnight(today - dt.timedelta(days=end - 1)), i))
+    bin_expr = case(*whens, else_=len(INACTIVITY_BINS) - 1)
+    stmt = filtered(
+        bin_expr.label("bin"),
+        func.avg(cs.Risk_Score),
+        func.count(),
+        f=f,
+        anchor=current_segment,
+        needs=[customer_info],
+    ).group_by(bin_expr)
+    raw = frame(conn, stmt, ["bin", "mean_risk", "customers"])
+    cols = ["days_bin_start", "days_bin_end", "mean_risk", "customers"]
+    if raw.empty:
+        return empty(cols)
+    rows = []
+    for b, mean_risk, n in sorted(raw.itertuples(index=False), key=lambda r: (r[0] < 0, r[0])):
+        start, end = (NEVER, None) if b < 0 else INACTIVITY_BINS[int(b)]
+        rows.append((start, end, float(mean_risk), int(n)))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
+    value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
+    cols = ["value_bin", "risk_bin", "customers"]
+    lv = func.coalesce(cs.Lifetime_Value, 0)
+    value_expr = case(
+        *((lv < lower, i - 1) for i, (lower, _) in enumerate(VALUE_BINS) if i > 0),
+        else_=len(VALUE_BINS) - 1,
+    )
+    risk_expr = floor_div(conn, cs.Risk_Score, 10.0)
+    stmt = filtered(
+        value_expr.label("v"), risk_expr.label("r"), func.count(), f=f, anchor=current_segment
+    ).group_by(value_expr, risk_expr)
+    raw = frame(conn, stmt, ["v", "r", "customers"])
+    if raw.empty:
+        return empty(cols)
+    raw["r"] = raw["r"].astype(int).clip(0, 9)
+    counts = raw.groupby(["v", "r"])["customers"].sum()
+    rows = [
+        (VALUE_BINS[v][1], RISK_BINS[r], int(counts.get((v, r), 0)))
+        for v in range(len(VALUE_BINS))
+        for r in range(len(RISK_BINS))
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def top_at_risk(conn: Connection, *, f: CustomerFilter, limit: int = 100) -> pd.DataFrame:
+    """The High-band customers with the largest value at risk (ties: lowest Customer_ID first)."""
+    var = (cs.Lifetime_Value * cs.Risk_Score).label("var")
+    stmt = (
+        filtered(
+            ci.Customer_ID,
+            ci.Customer_Name,
+            ci.City,
+            ci.State,
+            cs.Segment_Category,
+            cs.Lifetime_Value,
+            cs.Risk_Score,
+            var,
+            f=f,
+            anchor=current_segment,
+            needs=[customer_info],
+        )
+        .where(cs.Risk_Score >= RISK_HIGH_FROM)
+        .order_by(var.desc(), cs.Customer_ID)
+        .limit(limit)
+    )
+    cols = [
+        "Customer_ID",
+        "Customer_Name",
+        "City",
+        "State",
+        "Segment_Category",
+        "Lifetime_Value",
+        "Risk_Score",
+        "Value_At_Risk",
+    ]
+    out = frame(conn, stmt, cols)
+    if out.empty:
+        return out
+    out["Lifetime_Value"] = out["Lifetime_Value"].astype(float)
+    out["Risk_Score"] = out["Risk_Score"].astype(float)
+    out["Value_At_Risk"] = out["Value_At_Risk"].astype(float) / 100.0
+    return out

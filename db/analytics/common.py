@@ -1,0 +1,124 @@
+"""Shared pieces of the analytics queries: the filtered FROM clause, bands, small helpers.
+
+Every analytics query starts from one "anchor" table (Customer_Info, current_segment,
+Customer_Segments or Customer_Preferences) and joins the others only when the filter or the
+selected columns need them, so that an unfiltered query over one table reads that table alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import BigInteger, Connection, Select, Table, cast, func, select
+
+from db.filters import (
+    RISK_HIGH_FROM,
+    RISK_MEDIUM_FROM,
+    CustomerFilter,
+    customer_conditions,
+    segment_conditions,
+)
+from db.models import current_segment, customer_info, customer_preferences, customer_segments
+
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+_AGE_BAND_STARTS = (18, 25, 35, 45, 55, 65)
+RISK_BANDS = ("Low", "Medium", "High")
+UNKNOWN = "Unknown"  # label of a NULL category (gender, status, language...) in a breakdown
+
+_JOIN_ORDER = (customer_info, current_segment, customer_segments, customer_preferences)
+
+
+def filtered(
+    *columns,
+    f: CustomerFilter,
+    anchor: Table,
+    needs: Iterable[Table] = (),
+) -> Select:
+    """`select(*columns)` from `anchor`, joined on Customer_ID to the tables that `needs` names
+    or the filter uses, with the filter's conditions in the WHERE.
+
+    Customer conditions apply to Customer_Info, segment conditions (category, engagement, risk
+    band) to the customer's current segment, whatever the anchor.
+    """
+    cust = customer_conditions(f)
+    seg = segment_conditions(f)
+    tables = {anchor, *needs}
+    if cust:
+        tables.add(customer_info)
+    if seg:
+        tables.add(current_segment)
+    frm = anchor
+    for table in _JOIN_ORDER:
+        if table in tables and table is not anchor:
+            frm = frm.join(table, table.c.Customer_ID == anchor.c.Customer_ID)
+    return select(*columns).select_from(frm).where(*cust, *seg)
+
+
+def frame(conn: Connection, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:
+    """Run `stmt` and return its rows as a DataFrame with `columns` (Decimals -> float)."""
+    rows = [tuple(_plain(v) for v in row) for row in conn.execute(stmt)]
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in columns})
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def num(value, default=0.0) -> float:
+    """A scalar aggregate as float (None -> default)."""
+    return default if value is None else float(value)
+
+
+def label(value) -> str:
+    return UNKNOWN if value is None else value
+
+
+def age_band(age: int) -> str:
+    for start, band in zip(reversed(_AGE_BAND_STARTS), reversed(AGE_BANDS), strict=True):
+        if age >= start:
+            return band
+    return AGE_BANDS[0]  # below 18 cannot be stored (CHECK), kept in the first band anyway
+
+
+def risk_band(score: float) -> str:
+    if score >= RISK_HIGH_FROM:
+        return "High"
+    if score >= RISK_MEDIUM_FROM:
+        return "Medium"
+    return "Low"
+
+
+def nice_width(span: float, bins: int) -> float:
+    """A round bin width (1, 2, 2.5, 5 x 10^k) so that `bins` bins cover `span`."""
+    if span <= 0:
+        return 1.0
+    raw = span / bins
+    power = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= raw:
+            return float(step * power)
+    return float(10 * power)
+
+
+def ordered(values: Iterable, order: Sequence) -> list:
+    """`values` sorted by their position in `order` (unknown values last, alphabetically)."""
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: (rank.get(v, len(order)), str(v)))
+
+
+def floor_div(conn: Connection, expr, width: float):
+    """floor(expr / width) as a SQL expression, for a non-negative `expr`.
+
+    SQLite's FLOOR exists only when it was built with the math functions, so there the
+    truncating CAST is used (the same as floor for non-negative values).
+    """
+    if conn.dialect.name == "sqlite":
+        return cast(expr / width, BigInteger)
+    return func.floor(expr / width)

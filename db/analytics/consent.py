@@ -1,0 +1,105 @@
+"""Consent page: channels, opt-in rates, languages, time zones, reachable customers.
+
+Figures count Customer_Preferences rows ("preferences") of the filtered customers, except
+reachable_by_channel, which counts distinct customers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, case, distinct, func
+
+from db.analytics.common import empty, filtered, frame, label, ordered
+from db.filters import CustomerFilter
+from db.models import CHANNELS, customer_info, customer_preferences
+
+cp = customer_preferences.c
+ci = customer_info.c
+ALL = "All"
+
+
+def _flag(col):
+    """1 when the boolean is true, else 0 (NULL counts as not set); portable across backends."""
+    return func.sum(case((col, 1), else_=0))
+
+
+def _by_channel(df: pd.DataFrame) -> pd.DataFrame:
+    order = ordered(df["channel"], CHANNELS)
+    return df.set_index("channel").loc[order].reset_index()
+
+
+def channel_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[channel, preferences]: preference rows per Communication_Channel (CHANNELS order)."""
+    stmt = filtered(cp.Communication_Channel, func.count(), f=f, anchor=customer_preferences).group_by(
+        cp.Communication_Channel
+    )
+    out = frame(conn, stmt, ["channel", "preferences"])
+    return out if out.empty else _by_channel(out)
+
+
+def rates(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[channel, preferences, notification_rate, marketing_rate, newsletter_rate] per channel and
+    a last row channel="All": the share (0..1) of preference rows with the flag true."""
+    stmt = filtered(
+        cp.Communication_Channel,
+        func.count(),
+        _flag(cp.Notification_Enabled),
+        _flag(cp.Marketing_Consent),
+        _flag(cp.Newsletter_Subscription),
+        f=f,
+        anchor=customer_preferences,
+    ).group_by(cp.Communication_Channel)
+    raw = frame(conn, stmt, ["channel", "preferences", "n", "m", "s"])
+    cols = ["channel", "preferences", "notification_rate", "marketing_rate", "newsletter_rate"]
+    if raw.empty:
+        return empty(cols)
+    raw = _by_channel(raw)
+    total = raw[["preferences", "n", "m", "s"]].sum()
+    raw.loc[len(raw)] = [ALL, *total.tolist()]
+    for flag, rate in (("n", "notification_rate"), ("m", "marketing_rate"), ("s", "newsletter_rate")):
+        raw[rate] = raw[flag].astype(float) / raw["preferences"].astype(float)
+    raw["preferences"] = raw["preferences"].astype(int)
+    return raw[cols]
+
+
+def _mix(conn: Connection, f: CustomerFilter, col, name: str) -> pd.DataFrame:
+    stmt = filtered(col, func.count(), f=f, anchor=customer_preferences).group_by(col)
+    out = frame(conn, stmt, [name, "preferences"])
+    if out.empty:
+        return out
+    out[name] = out[name].map(label)
+    out = out.groupby(name, as_index=False)["preferences"].sum()
+    return out.sort_values(["preferences", name], ascending=[False, True], ignore_index=True)
+
+
+def language_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[language, preferences] per Preferred_Language, largest first (NULL as 'Unknown')."""
+    return _mix(conn, f, cp.Preferred_Language, "language")
+
+
+def timezone_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[time_zone, preferences] per Time_Zone, largest first (NULL as 'Unknown')."""
+    return _mix(conn, f, cp.Time_Zone, "time_zone")
+
+
+def reachable_by_channel(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[channel, reachable]: distinct customers reachable on each channel: a preference row for
+    the channel with Notification_Enabled and Marketing_Consent true, and Account_Status 'Active'.
+    Every channel of CHANNELS is listed (0 when none) unless nobody is reachable: empty frame."""
+    stmt = (
+        filtered(
+            cp.Communication_Channel,
+            func.count(distinct(cp.Customer_ID)),
+            f=f,
+            anchor=customer_preferences,
+            needs=[customer_info],
+        )
+        .where(cp.Notification_Enabled, cp.Marketing_Consent, ci.Account_Status == "Active")
+        .group_by(cp.Communication_Channel)
+    )
+    raw = frame(conn, stmt, ["channel", "reachable"])
+    if raw.empty:
+        return raw
+    counts = dict(zip(raw["channel"], raw["reachable"], strict=True))
+    channels = ordered(set(CHANNELS) | set(counts), CHANNELS)
+    return pd.DataFrame({"channel": channels, "reachable": [int(counts.get(c, 0)) for c in channels]})

@@ -1,0 +1,148 @@
+"""Demographics page: age and gender, geography, join cohorts, loyalty points."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, func
+
+from db.analytics.common import (
+    AGE_BANDS,
+    age_band,
+    empty,
+    filtered,
+    floor_div,
+    frame,
+    label,
+    nice_width,
+    ordered,
+)
+from db.analytics.overview import _join_days
+from db.filters import CustomerFilter
+from db.models import GENDERS, customer_info
+
+ci = customer_info.c
+OTHER_STATES = "Other states"
+
+
+def age_gender(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[age_band, gender, customers]: bands 18-24 ... 65+ in that order, genders as in GENDERS.
+
+    Grouped by the raw Age and Gender in the database (about 70 x 3 rows), banded here.
+    Customers without an Age are left out; a NULL Gender is 'Unknown'.
+    """
+    stmt = filtered(ci.Age, ci.Gender, func.count(), f=f, anchor=customer_info).group_by(ci.Age, ci.Gender)
+    raw = frame(conn, stmt, ["age", "gender", "customers"]).dropna(subset=["age"])
+    if raw.empty:
+        return empty(["age_band", "gender", "customers"])
+    raw["age_band"] = [age_band(int(a)) for a in raw["age"]]
+    raw["gender"] = raw["gender"].map(label)
+    out = raw.groupby(["age_band", "gender"], as_index=False)["customers"].sum()
+    band_rank = {b: i for i, b in enumerate(AGE_BANDS)}
+    gender_rank = {g: i for i, g in enumerate(GENDERS)}
+    out = out.sort_values(
+        ["age_band", "gender"],
+        key=lambda s: s.map(band_rank if s.name == "age_band" else gender_rank).fillna(99),
+        ignore_index=True,
+    )
+    out["customers"] = out["customers"].astype(int)
+    return out[["age_band", "gender", "customers"]]
+
+
+def gender_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[gender, customers] in the order of GENDERS (NULL as 'Unknown', last)."""
+    stmt = filtered(ci.Gender, func.count(), f=f, anchor=customer_info).group_by(ci.Gender)
+    raw = frame(conn, stmt, ["gender", "customers"])
+    raw["gender"] = raw["gender"].map(label)
+    counts = raw.groupby("gender")["customers"].sum()
+    keys = ordered(counts.index, GENDERS)
+    return pd.DataFrame(
+        {"gender": keys, "customers": [int(counts[k]) for k in keys]}, columns=["gender", "customers"]
+    )
+
+
+def _by_largest(df: pd.DataFrame, key: list[str], value: str = "customers") -> pd.DataFrame:
+    """Largest `value` first, ties by the key columns (sorted in Python: same on every backend)."""
+    return df.sort_values([value, *key], ascending=[False] + [True] * len(key), ignore_index=True)
+
+
+def by_state(conn: Connection, *, f: CustomerFilter, top: int = 15) -> pd.DataFrame:
+    """[state, customers]: the `top` states by customers, then one row 'Other states' (if any)."""
+    stmt = filtered(ci.State, func.count(), f=f, anchor=customer_info).group_by(ci.State)
+    raw = _by_largest(frame(conn, stmt, ["state", "customers"]), ["state"])
+    head = raw.head(top)
+    rest = raw.iloc[top:]
+    if not rest.empty:
+        other = pd.DataFrame({"state": [OTHER_STATES], "customers": [int(rest["customers"].sum())]})
+        head = pd.concat([head, other], ignore_index=True)
+    return head.reset_index(drop=True)
+
+
+def by_city(conn: Connection, *, f: CustomerFilter, top: int = 20) -> pd.DataFrame:
+    """[city, state, customers]: the `top` (City, State) pairs by customers."""
+    stmt = filtered(ci.City, ci.State, func.count(), f=f, anchor=customer_info).group_by(ci.State, ci.City)
+    raw = _by_largest(frame(conn, stmt, ["city", "state", "customers"]), ["city", "state"])
+    return raw.head(top).reset_index(drop=True)
+
+
+def abroad(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[country, customers]: customers whose Country is set and is not 'India', largest first."""
+    stmt = (
+        filtered(ci.Country, func.count(), f=f, anchor=customer_info)
+        .where(ci.Country != "India")
+        .group_by(ci.Country)
+    )
+    return _by_largest(frame(conn, stmt, ["country", "customers"]), ["country"])
+
+
+def join_cohorts(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[year, customers]: customers by the calendar year of their Join_Date."""
+    days = _join_days(conn, f)
+    if days.empty:
+        return empty(["year", "customers"])
+    days["year"] = [d.year for d in days["day"]]
+    out = days.groupby("year", as_index=False)["customers"].sum()
+    out["year"] = out["year"].astype(int)
+    out["customers"] = out["customers"].astype(int)
+    return out[["year", "customers"]]
+
+
+def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20) -> pd.DataFrame:
+    """[bin_start, bin_end, customers]: histogram of Loyalty_Points in at most `bins` round-width bins.
+
+    Loyalty points are heavy-tailed, so the bins cover 0 .. the 99th percentile and the last bin
+    also holds everything above it (its bin_end is the maximum). Customers with NULL points are
+    left out.
+    """
+    base = filtered(func.count(ci.Loyalty_Points), func.max(ci.Loyalty_Points), f=f, anchor=customer_info)
+    n, top = conn.execute(base).one()
+    if not n:
+        return empty(["bin_start", "bin_end", "customers"])
+    # 99th percentile: one row at an offset of the ordered points.
+    p99 = conn.execute(
+        filtered(ci.Loyalty_Points, f=f, anchor=customer_info)
+        .where(ci.Loyalty_Points.is_not(None))
+        .order_by(ci.Loyalty_Points)
+        .limit(1)
+        .offset(int((n - 1) * 0.99))
+    ).scalar_one()
+    width = max(1, int(nice_width(float(p99) + 1, bins)))
+    bins = max(1, min(bins, -(-(int(p99) + 1) // width)))
+    bucket = floor_div(conn, ci.Loyalty_Points, float(width))
+    stmt = (
+        filtered(bucket.label("b"), func.count(), f=f, anchor=customer_info)
+        .where(ci.Loyalty_Points.is_not(None))
+        .group_by(bucket)
+    )
+    raw = frame(conn, stmt, ["b", "customers"])
+    raw["b"] = raw["b"].astype(int).clip(upper=bins - 1)
+    counts = raw.groupby("b")["customers"].sum()
+    starts = [i * width for i in range(bins)]
+    ends = [(i + 1) * width for i in range(bins)]
+    ends[-1] = max(ends[-1], int(top))
+    return pd.DataFrame(
+        {
+            "bin_start": starts,
+            "bin_end": ends,
+            "customers": [int(counts.get(i, 0)) for i in range(bins)],
+        }
+    )

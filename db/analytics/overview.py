@@ -1,0 +1,111 @@
+"""Overview page: headline numbers, joins per month, account status mix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, case, func
+
+from db.analytics.common import empty, filtered, frame, label, num
+from db.filters import RISK_HIGH_FROM, CustomerFilter
+from db.models import current_segment, customer_info
+
+ci = customer_info.c
+cs = current_segment.c
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _previous_month(first: dt.date) -> dt.date:
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def _next_month(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -> dict:
+    """Headline numbers of the filtered customers.
+
+    customers, active (Account_Status 'Active'), active_share (0..1, None without customers),
+    new_this_month / new_last_month (Join_Date in the calendar month of `today` / the one before),
+    and over their current segments: total_lifetime_value, avg_risk (None without segments),
+    high_risk (Risk_Score >= 70), value_at_risk (sum of Lifetime_Value * Risk_Score / 100).
+    """
+    today = today or dt.date.today()
+    this_month = _month_start(today)
+    last_month = _previous_month(this_month)
+    next_month = _next_month(this_month)
+
+    # Customer side: counts by status (an index scan on Account_Status when unfiltered) ...
+    by_status = conn.execute(
+        filtered(ci.Account_Status, func.count(), f=f, anchor=customer_info).group_by(ci.Account_Status)
+    ).all()
+    customers = sum(n for _, n in by_status)
+    active = sum(n for status, n in by_status if status == "Active")
+    # ... and joins of the two months (a range on the Join_Date index).
+    joins = conn.execute(
+        filtered(ci.Join_Date, func.count(), f=f, anchor=customer_info)
+        .where(ci.Join_Date >= last_month, ci.Join_Date < next_month)
+        .group_by(ci.Join_Date)
+    ).all()
+    new_this = sum(n for day, n in joins if day >= this_month)
+    new_last = sum(n for day, n in joins if day < this_month)
+
+    # Segment side: one pass over the current segments of the filtered customers.
+    seg = conn.execute(
+        filtered(
+            func.count(),
+            func.sum(cs.Lifetime_Value),
+            func.avg(cs.Risk_Score),
+            func.sum(case((cs.Risk_Score >= RISK_HIGH_FROM, 1), else_=0)),
+            func.sum(cs.Lifetime_Value * cs.Risk_Score),
+            f=f,
+            anchor=current_segment,
+        )
+    ).one()
+    return {
+        "customers": int(customers),
+        "active": int(active),
+        "active_share": (active / customers) if customers else None,
+        "new_this_month": int(new_this),
+        "new_last_month": int(new_last),
+        "total_lifetime_value": num(seg[1]),
+        "avg_risk": None if not seg[0] else num(seg[2]),
+        "high_risk": int(seg[3] or 0),
+        "value_at_risk": num(seg[4]) / 100.0,
+    }
+
+
+def _join_days(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
+    """Customers per raw Join_Date (index scan; a few thousand rows), binned by the callers."""
+    stmt = filtered(ci.Join_Date, func.count(), f=f, anchor=customer_info).group_by(ci.Join_Date)
+    days = frame(conn, stmt, ["day", "customers"])
+    return days.dropna(subset=["day"])
+
+
+def new_per_month(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[month (first day, datetime.date), customers]: joins per calendar month, gaps filled with 0."""
+    days = _join_days(conn, f)
+    if days.empty:
+        return empty(["month", "customers"])
+    days["month"] = [_month_start(d) for d in days["day"]]
+    per = days.groupby("month")["customers"].sum()
+    months = []
+    m = per.index.min()
+    while m <= per.index.max():
+        months.append(m)
+        m = _next_month(m)
+    counts = [int(per.get(m, 0)) for m in months]
+    return pd.DataFrame({"month": months, "customers": counts})
+
+
+def status_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[status, customers]: customers per Account_Status (NULL as 'Unknown'), largest first."""
+    stmt = filtered(ci.Account_Status, func.count(), f=f, anchor=customer_info).group_by(ci.Account_Status)
+    out = frame(conn, stmt, ["status", "customers"])
+    out["status"] = out["status"].map(label)
+    return out.sort_values(["customers", "status"], ascending=[False, True], ignore_index=True)

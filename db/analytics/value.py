@@ -1,0 +1,212 @@
+"""Segments / value page: lifetime value by category and segment, its spread and concentration.
+
+Segment-level figures (by_category, distribution, category_tree) count every Customer_Segments
+row of the filtered customers; customer-level figures (engagement_by_category, pareto,
+top_shares) use each customer's current segment.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func
+
+from db.analytics.common import empty, filtered, floor_div, frame, label, nice_width, ordered
+from db.filters import CustomerFilter
+from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_segments
+
+ss = customer_segments.c
+cs = current_segment.c
+
+# Lifetime values are first counted in buckets of this many rupees in the database; histograms
+# and the Pareto curve are built from those few thousand buckets.
+VALUE_UNIT = 50.0
+DISTRIBUTION_BINS = 30
+
+
+def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float | None:
+    """Median Lifetime_Value of the category's segment rows: the middle row(s) by ORDER BY/OFFSET."""
+    if n == 0:
+        return None
+    stmt = (
+        filtered(ss.Lifetime_Value, f=f, anchor=customer_segments)
+        .where(ss.Segment_Category == category, ss.Lifetime_Value.is_not(None))
+        .order_by(ss.Lifetime_Value)
+        .offset((n - 1) // 2)
+        .limit(1 if n % 2 else 2)
+    )
+    values = [float(v) for v in conn.execute(stmt).scalars()]
+    return sum(values) / len(values) if values else None
+
+
+def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, segments, total, mean, median] of Lifetime_Value over all segment rows.
+
+    mean and median ignore NULL values (segments counts every row).
+    """
+    stmt = filtered(
+        ss.Segment_Category,
+        func.count(),
+        func.sum(ss.Lifetime_Value),
+        func.avg(ss.Lifetime_Value),
+        func.count(ss.Lifetime_Value),
+        f=f,
+        anchor=customer_segments,
+    ).group_by(ss.Segment_Category)
+    raw = frame(conn, stmt, ["category", "segments", "total", "mean", "valued"])
+    cols = ["category", "segments", "total", "mean", "median"]
+    if raw.empty:
+        return empty(cols)
+    raw["median"] = [_median(conn, f, c, int(n)) for c, n in zip(raw["category"], raw["valued"], strict=True)]
+    raw["total"] = raw["total"].fillna(0.0).astype(float)
+    raw["mean"] = raw["mean"].astype(float)
+    raw["median"] = raw["median"].astype(float)
+    raw["segments"] = raw["segments"].astype(int)
+    order = ordered(raw["category"], CATEGORIES)
+    return raw.set_index("category").loc[order].reset_index()[cols]
+
+
+def _value_buckets(conn: Connection, f: CustomerFilter, *, current: bool) -> pd.DataFrame:
+    """[category, b, n, total, top]: rows per VALUE_UNIT bucket of Lifetime_Value (NULLs left out)."""
+    t = cs if current else ss
+    anchor = current_segment if current else customer_segments
+    bucket = floor_div(conn, t.Lifetime_Value, VALUE_UNIT)
+    stmt = (
+        filtered(
+            t.Segment_Category,
+            bucket.label("b"),
+            func.count(),
+            func.sum(t.Lifetime_Value),
+            func.max(t.Lifetime_Value),
+            f=f,
+            anchor=anchor,
+        )
+        .where(t.Lifetime_Value.is_not(None))
+        .group_by(t.Segment_Category, bucket)
+    )
+    out = frame(conn, stmt, ["category", "b", "n", "total", "top"])
+    out["b"] = out["b"].astype(int)
+    return out
+
+
+def _histogram(buckets: pd.DataFrame, bins: int) -> pd.DataFrame:
+    """Rebin one category's VALUE_UNIT buckets into about `bins` round-width bins.
+
+    The bins cover the lowest value up to the 99th percentile; the last bin also holds the tail
+    (its bin_end is the largest value).
+    """
+    b = buckets.sort_values("b")
+    counts = b["n"].to_numpy()
+    cum = np.cumsum(counts)
+    p99_bucket = int(b["b"].to_numpy()[np.searchsorted(cum, 0.99 * cum[-1])])
+    lo = int(b["b"].iloc[0]) * VALUE_UNIT
+    hi = (p99_bucket + 1) * VALUE_UNIT
+    width = nice_width(hi - lo, bins)
+    width = max(VALUE_UNIT, math.ceil(width / VALUE_UNIT) * VALUE_UNIT)
+    start = math.floor(lo / width) * width
+    nbins = max(1, math.ceil((hi - start) / width))
+    idx = np.minimum(((b["b"].to_numpy() * VALUE_UNIT - start) // width).astype(int), nbins - 1)
+    per = np.bincount(idx, weights=counts, minlength=nbins)
+    starts = start + width * np.arange(nbins)
+    ends = starts + width
+    ends[-1] = max(ends[-1], float(b["top"].max()))
+    return pd.DataFrame({"bin_start": starts, "bin_end": ends, "segments": per.astype(int)})
+
+
+def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, bin_start, bin_end, segments]: histogram of Lifetime_Value per category.
+
+    About 30 bins of a round width per category, from its lowest value to its 99th percentile;
+    the last bin also counts the tail above. Bins are [bin_start, bin_end).
+    """
+    cols = ["category", "bin_start", "bin_end", "segments"]
+    buckets = _value_buckets(conn, f, current=False)
+    if buckets.empty:
+        return empty(cols)
+    parts = []
+    for category in ordered(buckets["category"].unique(), CATEGORIES):
+        h = _histogram(buckets[buckets["category"] == category], DISTRIBUTION_BINS)
+        h.insert(0, "category", category)
+        parts.append(h)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, segment_name, segments, total]: segment rows and value per category and name."""
+    stmt = filtered(
+        ss.Segment_Category,
+        ss.Segment_Name,
+        func.count(),
+        func.sum(ss.Lifetime_Value),
+        f=f,
+        anchor=customer_segments,
+    ).group_by(ss.Segment_Category, ss.Segment_Name)
+    out = frame(conn, stmt, ["category", "segment_name", "segments", "total"])
+    if out.empty:
+        return out
+    out["total"] = out["total"].fillna(0.0).astype(float)
+    rank = {c: i for i, c in enumerate(CATEGORIES)}
+    out["_r"] = out["category"].map(rank).fillna(len(rank))
+    out = out.sort_values(["_r", "total", "segment_name"], ascending=[True, False, True], ignore_index=True)
+    return out.drop(columns="_r")
+
+
+def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[category, engagement, customers]: customers by current segment category and engagement."""
+    stmt = filtered(
+        cs.Segment_Category, cs.Engagement_Level, func.count(), f=f, anchor=current_segment
+    ).group_by(cs.Segment_Category, cs.Engagement_Level)
+    out = frame(conn, stmt, ["category", "engagement", "customers"])
+    if out.empty:
+        return out
+    out["engagement"] = out["engagement"].map(label)
+    c_rank = {c: i for i, c in enumerate(CATEGORIES)}
+    e_rank = {e: i for i, e in enumerate(ENGAGEMENT_LEVELS)}
+    out["_c"] = out["category"].map(c_rank).fillna(99)
+    out["_e"] = out["engagement"].map(e_rank).fillna(99)
+    out = out.sort_values(["_c", "category", "_e", "engagement"], ignore_index=True)
+    return out[["category", "engagement", "customers"]]
+
+
+def _pareto_curve(conn: Connection, f: CustomerFilter) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Cumulative customers and value, richest bucket first (customers within a bucket are
+    taken as equal: their bucket's mean). None without customers."""
+    buckets = _value_buckets(conn, f, current=True)
+    if buckets.empty:
+        return None
+    per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)
+    n = np.concatenate([[0.0], np.cumsum(per["n"].to_numpy(dtype=float))])
+    v = np.concatenate([[0.0], np.cumsum(per["total"].to_numpy(dtype=float))])
+    return n, v, float(v[-1])
+
+
+def _share_at(curve, shares: np.ndarray) -> np.ndarray:
+    n, v, total = curve
+    if total <= 0:
+        return np.zeros_like(shares)
+    return np.interp(shares * n[-1], n, v) / total
+
+
+def pareto(conn: Connection, *, f: CustomerFilter, points: int = 100) -> pd.DataFrame:
+    """[customer_share, value_share]: the Lorenz-style concentration curve, points+1 rows 0..1.
+
+    Customers are sorted by their current segment's Lifetime_Value, largest first;
+    value_share at customer_share x is the share of the total value held by the top x.
+    """
+    curve = _pareto_curve(conn, f)
+    if curve is None:
+        return empty(["customer_share", "value_share"])
+    shares = np.linspace(0.0, 1.0, points + 1)
+    return pd.DataFrame({"customer_share": shares, "value_share": _share_at(curve, shares)})
+
+
+def top_shares(conn: Connection, *, f: CustomerFilter) -> dict:
+    """{"top_1", "top_10", "top_20"}: share of the total current-segment value held by the top
+    1 / 10 / 20 % of customers (None without customers)."""
+    curve = _pareto_curve(conn, f)
+    if curve is None:
+        return {"top_1": None, "top_10": None, "top_20": None}
+    s = _share_at(curve, np.array([0.01, 0.10, 0.20]))
+    return {"top_1": float(s[0]), "top_10": float(s[1]), "top_20": float(s[2])}
