@@ -1,0 +1,634 @@
+"""CSV export of the filtered customer list, and CSV import with a dry run first.
+
+Export: keyset-paged by Customer_ID in chunks, so a million rows never sit in memory; every text
+cell that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading apostrophe.
+
+Import: `dry_run` reads the files (customers; optionally preferences and segments linked by the
+Email column or Customer_ID), validates every row with db.validation and matches customers on
+Email; it returns an ImportPlan with counts and a per-row error table (file, row, field, rule).
+`commit_import` then writes all valid rows in one transaction with executemany (or nothing at
+all when all_or_nothing and some row has an error). A file that cannot be read as a customers CSV
+raises ImportRejected before anything is touched.
+
+Rules of the import, stated for the UI:
+- files up to MAX_BYTES (50 MB) each, UTF-8 (with or without BOM), comma-separated, header row
+  with the schema's column names (case and spaces/underscores are forgiven);
+- customers are matched on Email (normalised, lower-case): a match is an update, else a create;
+- on an update, an empty cell leaves the stored value unchanged (it never erases it);
+- Age in the file is ignored (computed from Date_of_Birth); unknown columns are ignored;
+- a preference row for a channel the customer already has updates it, else adds it;
+- a segment row is always added (it becomes the customer's current segment).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, update
+
+from db import audit, filters, masking, records
+from db import current_segment as current_segment_mod
+from db.access import Actor, require
+from db.filters import CustomerFilter
+from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.validation import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_REQUIRED,
+    PREFERENCE_FIELDS,
+    PREFERENCE_REQUIRED,
+    SEGMENT_FIELDS,
+    SEGMENT_REQUIRED,
+    ValidationFailed,
+    is_blank,
+    normalize_email,
+    validate_customer,
+    validate_preference,
+    validate_segment,
+)
+from db.writes import CURRENT_SEGMENT, SYNC_STATE, transaction
+
+MAX_BYTES = 50 * 1024 * 1024
+LOOKUP_BATCH = 500
+ERROR_COLUMNS = ["file", "row", "field", "rule"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+ci = customer_info.c
+cs = current_segment.c
+
+
+class ImportRejected(Exception):
+    """The file as a whole cannot be imported (message says why); nothing was touched."""
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def neutralise(value):
+    """A text cell starting with = + - @ (or tab/CR) gets a leading apostrophe; others unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+EXPORT_COLUMNS = tuple(c.name for c in customer_info.columns) + (
+    "Segment_Name",
+    "Segment_Category",
+    "Lifetime_Value",
+    "Risk_Score",
+    "Engagement_Level",
+)
+
+
+def _export_cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def export_customers(
+    conn: Connection,
+    *,
+    f: CustomerFilter,
+    query: str = "",
+    masked: bool,
+    chunk_size: int = 10_000,
+    today: dt.date | None = None,
+) -> Iterator[str]:
+    """CSV text chunks (header first) of the customers matching the filter and search term.
+
+    masked=True: Email and Phone masked, Date_of_Birth replaced by the age ('34 years').
+    """
+    columns = [
+        *customer_info.columns,
+        cs.Segment_Name,
+        cs.Segment_Category,
+        cs.Lifetime_Value,
+        cs.Risk_Score,
+        cs.Engagement_Level,
+    ]
+    base = select(*columns).select_from(
+        customer_info.outerjoin(current_segment, cs.Customer_ID == ci.Customer_ID)
+    )
+    base = filters.apply(base, f, segment_joined=True).where(records.search_condition(query))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    yield buffer.getvalue()
+    last_id = None
+    while True:
+        stmt = base.order_by(ci.Customer_ID).limit(chunk_size)
+        if last_id is not None:
+            stmt = stmt.where(ci.Customer_ID > last_id)
+        rows = conn.execute(stmt).fetchall()
+        if not rows:
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for row in rows:
+            values = list(row)
+            if masked:
+                m = row._mapping
+                values[EXPORT_COLUMNS.index("Email")] = masking.mask_email(m["Email"])
+                values[EXPORT_COLUMNS.index("Phone")] = masking.mask_phone(m["Phone"])
+                values[EXPORT_COLUMNS.index("Date_of_Birth")] = masking.age_only(
+                    m["Date_of_Birth"], today=today
+                )
+            writer.writerow([_export_cell(v) for v in values])
+        yield buffer.getvalue()
+        last_id = rows[-1]._mapping["Customer_ID"]
+        if len(rows) < chunk_size:
+            return
+
+
+# --- import: reading files ---------------------------------------------------------------------
+
+
+def _canon_header(name: str) -> str:
+    return "".join(ch for ch in name.strip().lower() if ch.isalnum())
+
+
+_KNOWN = {
+    _canon_header(n): n
+    for n in (*CUSTOMER_FIELDS, "Customer_ID", "Age", "Last_Login", *PREFERENCE_FIELDS, *SEGMENT_FIELDS)
+}
+
+
+def _read_csv(data: bytes | None, *, file: str, required: tuple[str, ...], link: bool = False) -> list[dict]:
+    """Rows of a CSV file as dicts keyed by schema column names; ImportRejected when unreadable."""
+    if data is None or len(data) == 0 or not data.strip():
+        raise ImportRejected(f"{file}: the file is empty")
+    if len(data) > MAX_BYTES:
+        raise ImportRejected(
+            f"{file}: the file is {len(data) / 1024 / 1024:.0f} MB; at most {MAX_BYTES // 1024 // 1024} MB "
+            "can be imported at once (split it into several files)"
+        )
+    if b"\x00" in data[:65536]:
+        raise ImportRejected(f"{file}: this is not a CSV text file (it contains binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            f"{file}: the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and try again"
+        ) from None
+    header_line = text.split("\n", 1)[0]
+    if "," not in header_line:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header_line:
+                raise ImportRejected(f"{file}: the columns are separated by {label}; use commas")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ImportRejected(f"{file}: cannot read the header row ({exc})") from None
+    names = [_KNOWN.get(_canon_header(h)) for h in header]
+    present = {n for n in names if n}
+    missing = [r for r in required if r not in present]
+    if link and not ({"Email", "Customer_ID"} & present):
+        missing.insert(0, "Email or Customer_ID")
+    if missing:
+        raise ImportRejected(
+            f"{file}: required column(s) missing: {', '.join(missing)} "
+            f"(found: {', '.join(h.strip() for h in header[:20])[:300]})"
+        )
+    rows = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            row = {n: v for n, v in zip(names, values, strict=False) if n}
+            row["_row"] = reader.line_num
+            rows.append(row)
+    except csv.Error as exc:
+        raise ImportRejected(f"{file}: not a well-formed CSV near line {reader.line_num} ({exc})") from None
+    if not rows:
+        raise ImportRejected(f"{file}: the file has a header but no data rows")
+    return rows
+
+
+# --- import: plan --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    to_create: int
+    to_update: int
+    errors: pd.DataFrame  # file, row, field, rule
+    preferences_to_create: int = 0
+    preferences_to_update: int = 0
+    segments_to_create: int = 0
+    rows_read: int = 0
+    # valid rows kept for commit_import
+    creates: list[dict] = field(default_factory=list, repr=False)
+    updates: list[tuple[int, dict, dict]] = field(default_factory=list, repr=False)  # id, new, old
+    preferences: list[dict] = field(default_factory=list, repr=False)
+    segments: list[dict] = field(default_factory=list, repr=False)
+
+    @property
+    def error_rows(self) -> int:
+        return int(self.errors[["file", "row"]].drop_duplicates().shape[0]) if not self.errors.empty else 0
+
+    def errors_csv(self) -> str:
+        """The error report as CSV text (for a download button)."""
+        out = io.StringIO()
+        self.errors.map(neutralise).to_csv(out, index=False, lineterminator="\r\n")
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    skipped: int
+    preferences_created: int = 0
+    preferences_updated: int = 0
+    segments_created: int = 0
+    tables: frozenset[str] = frozenset()
+
+
+def _batched(items: list, size: int = LOOKUP_BATCH):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _existing_by(conn: Connection, column, values: list) -> dict:
+    """value -> full Customer_Info row for the values that exist."""
+    found = {}
+    for chunk in _batched(sorted(set(values))):
+        for row in conn.execute(select(customer_info).where(column.in_(chunk))).mappings():
+            found[row[column.name]] = dict(row)
+    return found
+
+
+def dry_run(
+    conn: Connection,
+    *,
+    customers_csv: bytes,
+    preferences_csv: bytes | None = None,
+    segments_csv: bytes | None = None,
+    today: dt.date | None = None,
+) -> ImportPlan:
+    """Validate the files and plan the import; touches nothing. ImportRejected for unreadable files."""
+    today = today or dt.date.today()
+    raw_customers = _read_csv(customers_csv, file="customers", required=CUSTOMER_REQUIRED)
+    raw_prefs = (
+        _read_csv(preferences_csv, file="preferences", required=PREFERENCE_REQUIRED, link=True)
+        if preferences_csv is not None
+        else []
+    )
+    raw_segs = (
+        _read_csv(segments_csv, file="segments", required=SEGMENT_REQUIRED, link=True)
+        if segments_csv is not None
+        else []
+    )
+    errors: list[tuple[str, int, str, str]] = []
+
+    clean_rows: list[tuple[int, dict, str | None]] = []  # (row number, clean, file Customer_ID)
+    seen_email: dict[str, int] = {}
+    seen_phone: dict[str, int] = {}
+    for raw in raw_customers:
+        row_no = raw["_row"]
+        data = {k: v for k, v in raw.items() if k in CUSTOMER_FIELDS}
+        try:
+            clean = validate_customer(data, today=today)
+        except ValidationFailed as failed:
+            errors += [("customers", row_no, k, msg) for k, msg in failed.errors.items()]
+            continue
+        email, phone = clean["Email"], clean.get("Phone")
+        if email in seen_email:
+            errors.append(
+                ("customers", row_no, "Email", f"Email: the same address is in row {seen_email[email]}")
+            )
+            continue
+        if phone and phone in seen_phone:
+            errors.append(
+                ("customers", row_no, "Phone", f"Phone: the same number is in row {seen_phone[phone]}")
+            )
+            continue
+        seen_email[email] = row_no
+        if phone:
+            seen_phone[phone] = row_no
+        # keep which optional columns were blank: on update they are left unchanged
+        blank = {k for k, v in data.items() if is_blank(v)} | {k for k in CUSTOMER_FIELDS if k not in data}
+        clean["_blank"] = blank
+        clean_rows.append((row_no, clean, (raw.get("Customer_ID") or "").strip() or None))
+
+    existing = _existing_by(conn, ci.Email, [c["Email"] for _, c, _ in clean_rows])
+    phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
+
+    creates: list[dict] = []
+    updates: list[tuple[int, dict, dict]] = []
+    link_email: dict[str, str] = {}  # key in the side files -> customer email
+    for row_no, clean, file_id in clean_rows:
+        blank = clean.pop("_blank")
+        phone_owner = phones_taken.get(clean.get("Phone"))
+        if phone_owner is not None and phone_owner["Email"] != clean["Email"]:
+            errors.append(("customers", row_no, "Phone", "Phone: already used by another customer"))
+            continue
+        old = existing.get(clean["Email"])
+        if old is None:
+            creates.append(clean)
+        else:
+            new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
+            if "Date_of_Birth" not in new:
+                new.pop("Age", None)
+            updates.append((old["Customer_ID"], new, old))
+        link_email[clean["Email"]] = clean["Email"]
+        if file_id:
+            link_email[f"id:{file_id}"] = clean["Email"]
+
+    prefs, segs = [], []
+    if raw_prefs or raw_segs:
+        missing_keys = []
+        for raw in (*raw_prefs, *raw_segs):
+            key = _link_key(raw)
+            if key and key not in link_email:
+                missing_keys.append(key)
+        _resolve_links(conn, missing_keys, link_email)
+    for raw in raw_prefs:
+        item = _side_row(raw, "preferences", validate_preference, PREFERENCE_FIELDS, link_email, errors)
+        if item:
+            prefs.append(item)
+    for raw in raw_segs:
+        item = _side_row(raw, "segments", validate_segment, SEGMENT_FIELDS, link_email, errors)
+        if item:
+            segs.append(item)
+    pref_updates = _count_existing_channels(conn, prefs, existing)
+
+    frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
+    return ImportPlan(
+        to_create=len(creates),
+        to_update=len(updates),
+        errors=frame,
+        preferences_to_create=len(prefs) - pref_updates,
+        preferences_to_update=pref_updates,
+        segments_to_create=len(segs),
+        rows_read=len(raw_customers),
+        creates=creates,
+        updates=updates,
+        preferences=prefs,
+        segments=segs,
+    )
+
+
+def _link_key(raw: Mapping) -> str | None:
+    email = (raw.get("Email") or "").strip()
+    if email:
+        try:
+            return normalize_email(email)
+        except Exception:  # noqa: BLE001 - reported as a row error later
+            return None
+    cid = (raw.get("Customer_ID") or "").strip()
+    return f"id:{cid}" if cid else None
+
+
+def _resolve_links(conn: Connection, keys: list[str], link_email: dict[str, str]) -> None:
+    """Side-file keys not in the customers file: existing customers by email or Customer_ID."""
+    emails = [k for k in keys if not k.startswith("id:")]
+    ids = [int(k[3:]) for k in keys if k.startswith("id:") and k[3:].isdigit()]
+    for email in _existing_by(conn, ci.Email, emails):
+        link_email[email] = email
+    for cid, row in _existing_by(conn, ci.Customer_ID, ids).items():
+        link_email[f"id:{cid}"] = row["Email"]
+
+
+def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
+    row_no = raw["_row"]
+    key = _link_key(raw)
+    if key is None or key not in link_email:
+        link_field = "Email" if (raw.get("Email") or "").strip() else "Customer_ID"
+        errors.append(
+            (
+                file,
+                row_no,
+                link_field,
+                f"{link_field}: no such customer in the customers file or the database",
+            )
+        )
+        return None
+    try:
+        clean = validate({k: v for k, v in raw.items() if k in fields})
+    except ValidationFailed as failed:
+        errors.extend((file, row_no, k, msg) for k, msg in failed.errors.items())
+        return None
+    clean["_email"] = link_email[key]
+    return clean
+
+
+def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapping[str, dict]) -> int:
+    ids = {existing[p["_email"]]["Customer_ID"] for p in prefs if p["_email"] in existing}
+    taken = set()
+    p = customer_preferences.c
+    for chunk in _batched(sorted(ids)):
+        taken |= set(
+            conn.execute(select(p.Customer_ID, p.Communication_Channel).where(p.Customer_ID.in_(chunk))).all()
+        )
+    return sum(
+        1
+        for pref in prefs
+        if pref["_email"] in existing
+        and (existing[pref["_email"]]["Customer_ID"], pref["Communication_Channel"]) in taken
+    )
+
+
+# --- import: commit ----------------------------------------------------------------------------
+
+
+def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_nothing: bool) -> ImportResult:
+    """Write the plan's valid rows in one transaction (admin only). With all_or_nothing and any
+    row error, nothing is written (ImportRejected)."""
+    require(actor, "admin", action="import customers")
+    skipped = plan.error_rows
+    if all_or_nothing and skipped:
+        raise ImportRejected(
+            f"{skipped} row(s) have errors and 'all or nothing' is on: nothing was imported "
+            "(download the error report, fix the rows and run the dry run again)"
+        )
+    at = audit.now()
+    audit_rows: list[dict] = []
+    try:
+        with transaction(conn):
+            created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
+            updated = _update_customers(conn, plan.updates, actor, at, audit_rows)
+            email_to_id = _ids_by_email(conn, {p["_email"] for p in (*plan.preferences, *plan.segments)})
+            p_created, p_updated = _write_preferences(
+                conn, plan.preferences, email_to_id, actor, at, audit_rows
+            )
+            s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
+            audit.write(conn, audit_rows)
+            if plan.segments:
+                current_segment_mod.refresh(
+                    conn, customer_ids={email_to_id[s["_email"]] for s in plan.segments}
+                )
+    except ValidationFailed as failed:
+        raise ImportRejected(
+            "the database changed since the dry run ("
+            + "; ".join(failed.errors.values())
+            + "): nothing was imported; run the dry run again"
+        ) from failed
+    tables = {"Customer_Info", "audit_log"}
+    if plan.preferences:
+        tables.add("Customer_Preferences")
+    if plan.segments:
+        tables |= {"Customer_Segments", CURRENT_SEGMENT, SYNC_STATE}
+    return ImportResult(
+        created=created,
+        updated=updated,
+        skipped=skipped,
+        preferences_created=p_created,
+        preferences_updated=p_updated,
+        segments_created=s_created,
+        tables=frozenset(tables),
+    )
+
+
+def _ids_by_email(conn: Connection, emails: set[str]) -> dict[str, int]:
+    out = {}
+    for chunk in _batched(sorted(emails)):
+        out.update(conn.execute(select(ci.Email, ci.Customer_ID).where(ci.Email.in_(chunk))).all())
+    return out
+
+
+def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
+    if not creates:
+        return 0
+    columns = [*CUSTOMER_FIELDS, "Age"]
+    rows = [{k: c.get(k) for k in columns} for c in creates]
+    conn.execute(insert(customer_info), rows)
+    ids = _ids_by_email(conn, {c["Email"] for c in creates})
+    for c in creates:
+        cid = ids[c["Email"]]
+        audit_rows += audit.rows_for(
+            actor=actor,
+            action="create",
+            table_name="Customer_Info",
+            record_id=cid,
+            customer_id=cid,
+            changes={k: (None, c[k]) for k in columns if c.get(k) is not None},
+            at=at,
+        )
+    return len(creates)
+
+
+def _update_customers(conn, updates, actor, at, audit_rows) -> int:
+    from db.writes import _diff
+
+    count = 0
+    for cid, new, old in updates:
+        diff = _diff(customer_info, old, new)
+        if not diff:
+            continue
+        result = conn.execute(
+            update(customer_info)
+            .where(ci.Customer_ID == cid, ci.Email == old["Email"])
+            .values({k: v for k, (_, v) in diff.items()})
+        )
+        if result.rowcount != 1:
+            raise ValidationFailed(
+                {"Email": f"Email: customer {cid} ({old['Email']}) changed or was deleted"}
+            )
+        audit_rows += audit.rows_for(
+            actor=actor,
+            action="update",
+            table_name="Customer_Info",
+            record_id=cid,
+            customer_id=cid,
+            changes=diff,
+            at=at,
+        )
+        count += 1
+    return count
+
+
+def _write_preferences(conn, prefs, email_to_id, actor, at, audit_rows) -> tuple[int, int]:
+    if not prefs:
+        return 0, 0
+    p = customer_preferences.c
+    existing: dict[tuple[int, str], dict] = {}
+    for chunk in _batched(sorted({email_to_id[x["_email"]] for x in prefs})):
+        for row in conn.execute(select(customer_preferences).where(p.Customer_ID.in_(chunk))).mappings():
+            existing.setdefault((row["Customer_ID"], row["Communication_Channel"]), dict(row))
+    created = updated = 0
+    new_rows = []
+    for pref in prefs:
+        cid = email_to_id[pref["_email"]]
+        values = {k: v for k, v in pref.items() if k in PREFERENCE_FIELDS}
+        old = existing.get((cid, values["Communication_Channel"]))
+        if old is None:
+            new_rows.append({"Customer_ID": cid, **values})
+            existing[(cid, values["Communication_Channel"])] = {
+                "Customer_ID": cid,
+                **values,
+                "Preference_ID": None,
+            }
+            continue
+        from db.writes import _diff
+
+        diff = _diff(customer_preferences, old, values)
+        if diff and old["Preference_ID"] is not None:
+            conn.execute(
+                update(customer_preferences)
+                .where(p.Preference_ID == old["Preference_ID"])
+                .values({k: v for k, (_, v) in diff.items()})
+            )
+            audit_rows += audit.rows_for(
+                actor=actor,
+                action="update",
+                table_name="Customer_Preferences",
+                record_id=old["Preference_ID"],
+                customer_id=cid,
+                changes=diff,
+                at=at,
+            )
+            updated += 1
+    if new_rows:
+        conn.execute(insert(customer_preferences), new_rows)
+        created = len(new_rows)
+        audit_rows += [
+            r
+            for row in new_rows
+            for r in audit.rows_for(
+                actor=actor,
+                action="create",
+                table_name="Customer_Preferences",
+                record_id=None,
+                customer_id=row["Customer_ID"],
+                changes={k: (None, v) for k, v in row.items() if k != "Customer_ID"},
+                at=at,
+            )
+        ]
+    return created, updated
+
+
+def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
+    if not segs:
+        return 0
+    rows = [
+        {
+            "Customer_ID": email_to_id[s["_email"]],
+            "Last_Updated": at,
+            **{k: v for k, v in s.items() if k in SEGMENT_FIELDS},
+        }
+        for s in segs
+    ]
+    conn.execute(insert(customer_segments), rows)
+    audit_rows += [
+        r
+        for row in rows
+        for r in audit.rows_for(
+            actor=actor,
+            action="create",
+            table_name="Customer_Segments",
+            record_id=None,
+            customer_id=row["Customer_ID"],
+            changes={k: (None, v) for k, v in row.items() if k in SEGMENT_FIELDS},
+            at=at,
+        )
+    ]
+    return len(rows)

@@ -1,0 +1,279 @@
+"""Finding customers (search, keyset paging) and reading one customer whole (the 360 view).
+
+Search terms:
+- digits or a phone-looking text ('98765 43210', '+91-98765-43210', '09876543210') -> the phone
+  normalised to E.164 (exact, uses the unique index) or the Customer_ID;
+- text with '@' -> email prefix (emails are stored lower-case; range on the unique index);
+- anything else -> a name: prefix first (index-friendly ranges on the usual capitalisations:
+  as typed, 'Priya Sh', 'priya sh', 'PRIYA SH'), and when no name starts with it, names containing
+  it (a scan: slower on a million rows; SearchPage.match says which one was used).
+Paging is keyset (sort column, Customer_ID): no OFFSET; `next_after` is passed back as `after`.
+The total is exact up to TOTAL_CAP and reported as TOTAL_CAP + 1 ("10,000+") beyond it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, literal, or_, select
+
+from db import filters
+from db.filters import CustomerFilter
+from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.validation import normalize_phone
+
+PAGE_SIZE = 50
+TOTAL_CAP = 10_000
+SEARCH_COLUMNS = (
+    "Customer_ID",
+    "Customer_Name",
+    "Email",
+    "Phone",
+    "City",
+    "State",
+    "Account_Status",
+    "Join_Date",
+    "Segment_Category",
+    "Risk_Score",
+)
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+
+ci = customer_info.c
+cs = current_segment.c
+
+# Sort keys: column expression (never NULL, so keyset comparisons are exact).
+SORTS = {
+    "Customer_ID": ci.Customer_ID,
+    "Customer_Name": ci.Customer_Name,
+    "Email": ci.Email,
+    "City": ci.City,
+    "State": ci.State,
+    "Join_Date": ci.Join_Date,
+    "Account_Status": func.coalesce(ci.Account_Status, ""),
+    "Loyalty_Points": func.coalesce(ci.Loyalty_Points, 0),
+    "Risk_Score": func.coalesce(cs.Risk_Score, -1),
+    "Segment_Category": func.coalesce(cs.Segment_Category, ""),
+}
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: pd.DataFrame
+    total: int  # exact up to TOTAL_CAP; TOTAL_CAP + 1 means "more than TOTAL_CAP"
+    next_after: tuple | None  # pass as `after` for the next page; None on the last page
+    total_is_capped: bool = False
+    match: str = "all"  # all / id_or_phone / email / name_prefix / name_contains / none
+
+    @property
+    def total_label(self) -> str:
+        return f"{TOTAL_CAP:,}+" if self.total_is_capped else f"{self.total:,}"
+
+
+@dataclass(frozen=True)
+class Customer360:
+    profile: dict
+    preferences: pd.DataFrame
+    segments: pd.DataFrame  # with a bool column is_current
+    history: pd.DataFrame  # audit rows for this customer, newest first
+
+
+# --- search terms -> conditions ------------------------------------------------------------
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string greater than every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _prefix_range(column, prefix: str) -> ColumnElement[bool]:
+    return and_(column >= prefix, column < _next_prefix(prefix))
+
+
+def _case_variants(text: str) -> list[str]:
+    variants = [text, text.title(), text[:1].upper() + text[1:], text.lower(), text.upper()]
+    return list(dict.fromkeys(v for v in variants if v))
+
+
+def name_prefix_condition(text: str) -> ColumnElement[bool]:
+    return or_(*(_prefix_range(ci.Customer_Name, v) for v in _case_variants(text)))
+
+
+def name_contains_condition(text: str) -> ColumnElement[bool]:
+    return ci.Customer_Name.icontains(text, autoescape=True)
+
+
+def _term_conditions(query: str) -> list[tuple[str, ColumnElement[bool]]]:
+    """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins)."""
+    query = " ".join(query.split())
+    if not query:
+        return [("all", literal(True))]
+    if "@" in query:
+        return [("email", _prefix_range(ci.Email, query.lower()))]
+    if _PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
+        digits = re.sub(r"\D", "", query)
+        parts = []
+        phone = normalize_phone(query)
+        if phone:
+            parts.append(ci.Phone == phone)
+        if query.isdigit() and len(digits) <= 10 and int(digits) < 2**31:
+            parts.append(ci.Customer_ID == int(digits))
+        return [("id_or_phone", or_(*parts) if parts else false())]
+    return [("name_prefix", name_prefix_condition(query)), ("name_contains", name_contains_condition(query))]
+
+
+def _base(f: CustomerFilter, condition: ColumnElement[bool], columns) -> Select:
+    stmt = select(*columns).select_from(
+        customer_info.outerjoin(current_segment, cs.Customer_ID == ci.Customer_ID)
+    )
+    stmt = filters.apply(stmt, f, segment_joined=True).where(condition)
+    return stmt
+
+
+def _search_columns():
+    return [
+        ci.Customer_ID,
+        ci.Customer_Name,
+        ci.Email,
+        ci.Phone,
+        ci.City,
+        ci.State,
+        ci.Account_Status,
+        ci.Join_Date,
+        cs.Segment_Category,
+        cs.Risk_Score,
+    ]
+
+
+def _capped_count(conn: Connection, f: CustomerFilter, condition, cap: int) -> int:
+    inner = _base(f, condition, [ci.Customer_ID]).limit(cap + 1).subquery()
+    return conn.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+def _keyset(stmt: Select, sort: str, descending: bool, after: tuple | None) -> Select:
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
+    key = SORTS[sort]
+    if after is not None:
+        if sort == "Customer_ID":
+            last_id = after[-1]
+            stmt = stmt.where(ci.Customer_ID < last_id if descending else ci.Customer_ID > last_id)
+        else:
+            last_key, last_id = after
+            if descending:
+                stmt = stmt.where(key <= last_key, or_(key < last_key, ci.Customer_ID < last_id))
+            else:
+                stmt = stmt.where(key >= last_key, or_(key > last_key, ci.Customer_ID > last_id))
+    if sort == "Customer_ID":
+        order = [ci.Customer_ID.desc() if descending else ci.Customer_ID.asc()]
+    else:
+        order = [key.desc(), ci.Customer_ID.desc()] if descending else [key.asc(), ci.Customer_ID.asc()]
+    return stmt.order_by(*order)
+
+
+def _page(conn, f, condition, sort, descending, after, limit) -> tuple[pd.DataFrame, tuple | None]:
+    cols = _search_columns()
+    if sort != "Customer_ID" and sort in SORTS:
+        cols.append(SORTS[sort].label("_sort_key"))
+    stmt = _keyset(_base(f, condition, cols), sort, descending, after).limit(limit + 1)
+    result = conn.execute(stmt)
+    rows = result.fetchall()
+    frame = pd.DataFrame(rows[:limit], columns=list(result.keys()))
+    next_after = None
+    if len(rows) > limit:
+        last = rows[limit - 1]._mapping
+        if sort == "Customer_ID":
+            next_after = (last["Customer_ID"],)
+        else:
+            next_after = (last["_sort_key"], last["Customer_ID"])
+    if "_sort_key" in frame.columns:
+        frame = frame.drop(columns="_sort_key")
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(SEARCH_COLUMNS))
+    return frame, next_after
+
+
+def search(
+    conn: Connection,
+    *,
+    f: CustomerFilter,
+    query: str = "",
+    sort: str = "Customer_ID",
+    descending: bool = False,
+    after: tuple | None = None,
+    limit: int = PAGE_SIZE,
+    match: str = "auto",
+) -> SearchPage:
+    """One page of customers matching the filter and the search term (see module doc).
+
+    match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
+    """
+    candidates = _term_conditions(query or "")
+    if match == "prefix":
+        candidates = candidates[:1]
+    elif match == "contains" and len(candidates) > 1:
+        candidates = candidates[1:]
+    for i, (kind, condition) in enumerate(candidates):
+        total = _capped_count(conn, f, condition, TOTAL_CAP)
+        if total == 0 and i < len(candidates) - 1:
+            continue
+        frame, next_after = _page(conn, f, condition, sort, descending, after, limit)
+        return SearchPage(
+            rows=frame,
+            total=total,
+            next_after=next_after,
+            total_is_capped=total > TOTAL_CAP,
+            match=kind if total else "none",
+        )
+    raise AssertionError("unreachable")
+
+
+def search_condition(query: str) -> ColumnElement[bool]:
+    """The condition search() would use for `query` (first candidate; used by the CSV export)."""
+    return _term_conditions(query or "")[0][1]
+
+
+# --- one customer --------------------------------------------------------------------------
+
+
+def history(conn: Connection, *, customer_id: int, limit: int = 200) -> pd.DataFrame:
+    from db.audit import audit_log
+
+    a = audit_log.c
+    stmt = (
+        select(a.at, a.username, a.action, a.table_name, a.record_id, a.field, a.old_value, a.new_value)
+        .where(a.customer_id == customer_id)
+        .order_by(a.at.desc(), a.id.desc())
+        .limit(limit)
+    )
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def customer_360(conn: Connection, *, customer_id: int) -> Customer360 | None:
+    row = conn.execute(select(customer_info).where(ci.Customer_ID == customer_id)).mappings().first()
+    if row is None:
+        return None
+    p = customer_preferences.c
+    prefs = conn.execute(
+        select(customer_preferences).where(p.Customer_ID == customer_id).order_by(p.Preference_ID)
+    )
+    preferences = pd.DataFrame(prefs.fetchall(), columns=list(prefs.keys()))
+    s = customer_segments.c
+    current_id = conn.execute(select(cs.Segment_ID).where(cs.Customer_ID == customer_id)).scalar()
+    segs = conn.execute(
+        select(customer_segments)
+        .where(s.Customer_ID == customer_id)
+        .order_by(s.Last_Updated.desc(), s.Segment_ID.desc())
+    )
+    segments = pd.DataFrame(segs.fetchall(), columns=list(segs.keys()))
+    segments["is_current"] = (
+        segments["Segment_ID"] == current_id if not segments.empty else pd.Series(dtype=bool)
+    )
+    return Customer360(
+        profile=dict(row),
+        preferences=preferences,
+        segments=segments,
+        history=history(conn, customer_id=customer_id),
+    )
