@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import auth, resources
 
-st.set_page_config(page_title="Customer analytics", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="Customer analytics", page_icon="assets/favicon.png", layout="wide")
 
 # (section, file, title, icon, least role); a page above the user's role is never registered.
 PAGES = [
@@ -17,12 +17,22 @@ PAGES = [
     ("Customers", "pages/customer.py", "Customer 360", ":material/badge:", "viewer"),
     ("Customers", "pages/new_customer.py", "New customer", ":material/person_add:", "editor"),
     ("Admin", "pages/import_csv.py", "Import CSV", ":material/upload_file:", "admin"),
+    ("Admin", "pages/users.py", "Users", ":material/manage_accounts:", "admin"),
+    ("Admin", "pages/audit_log.py", "Audit log", ":material/history:", "admin"),
     ("Admin", "pages/database.py", "Database", ":material/storage:", "viewer"),
 ]
+
+
+def _signed_out() -> None:
+    """The only page while no one is signed in: the gate above has drawn the sign-in screen."""
+
 
 resources.engine()
 actor = auth.gate()
 if actor is None:
+    # Always call st.navigation, also when signed out: that switches Streamlit off its legacy
+    # pages/-directory mode, in which every pages/*.py would be reachable by URL without this gate.
+    st.navigation([st.Page(_signed_out, title="Sign in", url_path="sign-in")], position="hidden").run()
     st.stop()
 
 sections: dict[str, list[st.Page]] = {}
