@@ -162,8 +162,8 @@ def submit(state: FormState, fn: Callable[[], object], *, success: str | None = 
 
 def _field_message(field: str, message: str) -> str:
     label = LABELS.get(field, field)
-    if message.startswith((field, label)):
-        return message
+    if message.startswith((field, label)) or ":" in message[:40]:
+        return message  # db.validation messages already start with the field's label
     return f"{label}: {message}"
 
 

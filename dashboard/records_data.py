@@ -27,6 +27,8 @@ SORTS = {
     "Name": "Customer_Name",
     "Join date": "Join_Date",
     "Risk score": "Risk_Score",
+    "City": "City",
+    "Loyalty points": "Loyalty_Points",
 }
 
 # Tables read by each cached read (a write to any of them clears it).
@@ -41,6 +43,9 @@ class ListPage:
     rows: pd.DataFrame
     total: int
     next_after: tuple | None
+    total_label: str = ""  # "1,234", or "10,000+" when the count was capped
+    total_is_capped: bool = False
+    match: str = "all"  # how the search term matched (all / id_or_phone / email / name_prefix / ...)
 
 
 @cached(reads=LIST_READS)
@@ -59,7 +64,14 @@ def search_page(
         page = records.search(
             conn, f=f, query=query, sort=sort, descending=descending, after=after, limit=limit
         )
-    return ListPage(rows=page.rows, total=int(page.total), next_after=page.next_after)
+    return ListPage(
+        rows=page.rows,
+        total=int(page.total),
+        next_after=page.next_after,
+        total_label=getattr(page, "total_label", f"{int(page.total):,}"),
+        total_is_capped=bool(getattr(page, "total_is_capped", False)),
+        match=getattr(page, "match", "all"),
+    )
 
 
 @cached(reads=RECORD_READS)

@@ -34,11 +34,14 @@ if st.session_state.get("cl.signature") != signature:
 stack: list = st.session_state["cl.pages"]
 
 page = rd.search_page(f, query, sort, descending, stack[-1], rd.PAGE_SIZE)
-pages = max(1, math.ceil(page.total / rd.PAGE_SIZE))
+pages = "many" if page.total_is_capped else f"{max(1, math.ceil(page.total / rd.PAGE_SIZE)):,}"
 
+noun = "customer matches" if page.total == 1 else "customers match"
+st.markdown(f"**{page.total_label}** {noun} · page {len(stack)} of {pages}")
+if page.match == "name_contains":
+    st.caption("No name starts with that text; showing names that contain it.")
 if not f.is_empty:
-    st.caption("Filtered by the sidebar filters.")
-st.markdown(f"**{page.total:,}** customers match · page {len(stack)} of {pages:,}")
+    st.caption("Narrowed by the sidebar filters.")
 
 rows = rd.mask_list(page.rows) if masked else page.rows.copy()
 if rows.empty:
@@ -74,7 +77,7 @@ prev_col, next_col, _, export_col = st.columns([1, 1, 3, 2])
 prev_col.button("Previous", on_click=_previous, disabled=len(stack) == 1, icon=":material/chevron_left:")
 next_col.button("Next", on_click=_next, disabled=page.next_after is None, icon=":material/chevron_right:")
 export_col.download_button(
-    f"Export {page.total:,} rows as CSV" + (" (masked)" if masked else ""),
+    f"Export {page.total_label} rows as CSV" + (" (masked)" if masked else ""),
     data=rd.export_csv(f, query=query, masked=masked),
     file_name="customers.csv",
     mime="text/csv",
