@@ -3,6 +3,9 @@
 import streamlit as st
 
 from dashboard import data_status
+from dashboard.guard import through_app
+
+through_app()
 
 st.title("Database")
 st.caption(f"Connected to `{data_status.safe_url()}`")
