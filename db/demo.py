@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ CHUNK_SIZE = 100_000
 # Loads of at least this many customers drop and rebuild the indexes (and PostgreSQL foreign keys).
 BULK_INDEX_THRESHOLD = 50_000
 MYSQL_BATCH = 5_000
+SQLITE_LOAD_CACHE_KIB = 2 * 1024 * 1024  # page cache during a load: 2 GiB
 
 CUSTOMER_COLUMNS = tuple(c.name for c in customer_info.columns)
 PREFERENCE_COLUMNS = tuple(c.name for c in customer_preferences.columns)
@@ -46,6 +48,7 @@ SEGMENT_COLUMNS = tuple(c.name for c in customer_segments.columns)
 # Segment_Category by lifetime value (INR): at least this value -> this category.
 CATEGORY_THRESHOLDS = (("VIP", 250_000.0), ("Premium", 60_000.0), ("Standard", 12_000.0), ("Economy", 0.0))
 
+_TABLES = (customer_info, customer_preferences, customer_segments)
 _DAY = np.timedelta64(1, "D")
 
 
@@ -381,12 +384,10 @@ class _Loader:
         }
         self.dbapi_conn = conn.connection.driver_connection
 
-    def write(self, table: Table, columns: dict[str, np.ndarray]) -> None:
-        names = tuple(c.name for c in table.columns)
+    def write(self, table: Table, rows: list[tuple]) -> None:
         if self.dialect == "postgresql":
-            self._copy(table, names, columns)
+            self._copy(table, rows)
             return
-        rows = _rows(columns, names, self.dialect)
         cur = self.dbapi_conn.cursor()
         try:
             step = MYSQL_BATCH if self.dialect != "sqlite" else len(rows) or 1
@@ -395,16 +396,40 @@ class _Loader:
         finally:
             cur.close()
 
-    def _copy(self, table: Table, names: tuple[str, ...], columns: dict[str, np.ndarray]) -> None:
+    def _copy(self, table: Table, rows: list[tuple]) -> None:
         from psycopg import sql
 
         stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
         )
-        rows = _rows(columns, names, self.dialect)
         with self.dbapi_conn.cursor() as cur, cur.copy(stmt) as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def _prepared_chunks(
+    customers: int, seed: int, next_ids: list[int], today: dt.date, dialect: str
+) -> Iterator[tuple[int, list[list[tuple]]]]:
+    """(customers in the chunk, rows per table) for each chunk, generated in a helper thread
+    one chunk ahead, so that generation overlaps the database writes (which release the GIL)."""
+
+    def chunks() -> Iterator[tuple[int, list[list[tuple]]]]:
+        ids = list(next_ids)
+        for step in _chunks(customers, CHUNK_SIZE):
+            arrays = _generate_arrays(step, seed, ids[0], today, ids[1], ids[2])
+            rows = [
+                _rows(columns, tuple(c.name for c in table.columns), dialect)
+                for table, columns in zip(_TABLES, arrays, strict=True)
+            ]
+            ids = [i + len(r) for i, r in zip(ids, rows, strict=True)]
+            yield step, rows
+
+    it = chunks()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen") as pool:
+        pending = pool.submit(next, it, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, it, None)
+            yield item
 
 
 def _max_id(conn: Connection, table: Table) -> int:
@@ -476,13 +501,10 @@ def _seed_in(
                     dropped_fks.append(fk)
 
     loader = _Loader(conn)
-    for step in _chunks(customers, CHUNK_SIZE):
-        arrays = _generate_arrays(step, seed, next_ids[0], today, next_ids[1], next_ids[2])
-        for i, (table, columns) in enumerate(zip(tables, arrays, strict=True)):
-            loader.write(table, columns)
-            rows = len(next(iter(columns.values())))
-            counts[table.name] += rows
-            next_ids[i] += rows
+    for step, rows in _prepared_chunks(customers, seed, next_ids, today, dialect):
+        for table, table_rows in zip(tables, rows, strict=True):
+            loader.write(table, table_rows)
+            counts[table.name] += len(table_rows)
         if progress is not None:
             progress(step)
 
@@ -515,8 +537,15 @@ def seed(
     today = today or dt.date.today()
     dialect = engine.dialect.name
     with engine.connect() as conn:
-        if dialect == "sqlite":  # cannot be changed inside a transaction
+        if dialect == "sqlite":
+            # Outside the transaction (no effect or an error inside one). The generated rows
+            # reference customers written just before them, so foreign keys can be off; the
+            # big page cache keeps the dirty pages of the load in memory for the index builds.
+            cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+            fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql(f"PRAGMA cache_size={-SQLITE_LOAD_CACHE_KIB:d}")
             conn.commit()
         try:
             with conn.begin():
@@ -525,6 +554,8 @@ def seed(
             if dialect == "sqlite":
                 conn.rollback()
                 conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                conn.exec_driver_sql(f"PRAGMA foreign_keys={int(fks):d}")
+                conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size):d}")
                 conn.commit()
     if dialect == "postgresql" and bulk:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
