@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, case, func
 
-from db.analytics.common import empty, filtered, floor_div, frame, label, ordered, risk_band
+from db.analytics.common import empty, filtered, floor_div, frame, label, ordered, risk_band, value_times_risk
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_info
 
@@ -33,7 +33,7 @@ RISK_BINS = tuple(f"{i * 10}-{i * 10 + 10}" for i in range(10))
 
 
 def _value_at_risk():
-    return func.sum(cs.Lifetime_Value * cs.Risk_Score)
+    return func.sum(value_times_risk(cs))
 
 
 def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5) -> pd.DataFrame:
@@ -73,7 +73,7 @@ def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     stmt = filtered(
         cs.Segment_Category,
         cs.Engagement_Level,
-        func.avg(cs.Risk_Score),
+        func.sum(cs.Risk_Score),
         func.count(),
         f=f,
         anchor=current_segment,
@@ -82,7 +82,8 @@ def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     if out.empty:
         return out
     out["engagement"] = out["engagement"].map(label)
-    out["mean_risk"] = out["mean_risk"].astype(float)
+    # sum / count here: MariaDB's AVG of a DECIMAL keeps only 4 more decimals
+    out["mean_risk"] = out["mean_risk"].astype(float) / out["customers"]
     return _category_engagement_order(out)
 
 
@@ -133,7 +134,7 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     bin_expr = case(*whens, else_=len(INACTIVITY_BINS) - 1)
     stmt = filtered(
         bin_expr.label("bin"),
-        func.avg(cs.Risk_Score),
+        func.sum(cs.Risk_Score),
         func.count(),
         f=f,
         anchor=current_segment,
@@ -144,9 +145,9 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     if raw.empty:
         return empty(cols)
     rows = []
-    for b, mean_risk, n in sorted(raw.itertuples(index=False), key=lambda r: (r[0] < 0, r[0])):
+    for b, risk_sum, n in sorted(raw.itertuples(index=False), key=lambda r: (r[0] < 0, r[0])):
         start, end = (NEVER, None) if b < 0 else INACTIVITY_BINS[int(b)]
-        rows.append((start, end, float(mean_risk), int(n)))
+        rows.append((start, end, float(risk_sum) / n, int(n)))
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -178,7 +179,7 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 def top_at_risk(conn: Connection, *, f: CustomerFilter, limit: int = 100) -> pd.DataFrame:
     """The High-band customers with the largest value at risk (ties: lowest Customer_ID first)."""
-    var = (cs.Lifetime_Value * cs.Risk_Score).label("var")
+    var = value_times_risk(cs).label("var")
     stmt = (
         filtered(
             ci.Customer_ID,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Select, Table, cast, func, select
+from sqlalchemy import BigInteger, Connection, Float, Select, Table, cast, func, select, type_coerce
 
 from db.filters import (
     RISK_HIGH_FROM,
@@ -122,3 +122,12 @@ def floor_div(conn: Connection, expr, width: float):
     if conn.dialect.name == "sqlite":
         return cast(expr / width, BigInteger)
     return func.floor(expr / width)
+
+
+def value_times_risk(seg):
+    """Lifetime_Value * Risk_Score of a segment table's columns (divide by 100 for value at risk).
+
+    Typed as Float: the Numeric(12, 2) SQLAlchemy would infer rounds SQLite's results to 2
+    decimals.
+    """
+    return type_coerce(seg.Lifetime_Value * seg.Risk_Score, Float)

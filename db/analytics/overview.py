@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, case, func
 
-from db.analytics.common import empty, filtered, frame, label, num
+from db.analytics.common import empty, filtered, frame, label, num, value_times_risk
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import current_segment, customer_info
 
@@ -60,9 +60,9 @@ def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -
         filtered(
             func.count(),
             func.sum(cs.Lifetime_Value),
-            func.avg(cs.Risk_Score),
+            func.sum(cs.Risk_Score),
             func.sum(case((cs.Risk_Score >= RISK_HIGH_FROM, 1), else_=0)),
-            func.sum(cs.Lifetime_Value * cs.Risk_Score),
+            func.sum(value_times_risk(cs)),
             f=f,
             anchor=current_segment,
         )
@@ -74,7 +74,7 @@ def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -
         "new_this_month": int(new_this),
         "new_last_month": int(new_last),
         "total_lifetime_value": num(seg[1]),
-        "avg_risk": None if not seg[0] else num(seg[2]),
+        "avg_risk": None if not seg[0] else num(seg[2]) / seg[0],
         "high_risk": int(seg[3] or 0),
         "value_at_risk": num(seg[4]) / 100.0,
     }
