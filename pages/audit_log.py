@@ -1,5 +1,80 @@
-"""audit_log (being built)."""
+"""Audit log: every change, who made it and when (admins only)."""
+
+import datetime as dt
 
 import streamlit as st
 
-st.title("audit_log")
+from dashboard import auth, resources
+from db import audit_query
+
+actor = auth.current_actor()
+if actor is None or not actor.can("admin"):
+    st.error("This page is for administrators.")
+    st.stop()
+
+st.title("Audit log")
+st.caption("Every change to customers, preferences, segments and users, newest first.")
+
+with resources.engine().connect() as conn:
+    choices = audit_query.options(conn, actor=actor)
+
+c1, c2, c3, c4 = st.columns([2, 1, 2, 2])
+usernames = c1.multiselect("User", choices["usernames"])
+customer_id = c2.number_input("Customer ID", min_value=0, step=1, value=0, help="0: all customers")
+tables = c3.multiselect("Table", choices["tables"])
+dates = c4.date_input("Date range", value=(), max_value=dt.date.today(), format="YYYY-MM-DD")
+actions = st.pills("Action", choices["actions"], selection_mode="multi")
+
+f = audit_query.AuditFilter(
+    usernames=tuple(usernames),
+    customer_id=int(customer_id) or None,
+    tables=tuple(tables),
+    actions=tuple(actions or ()),
+    date_from=dates[0] if len(dates) >= 1 else None,
+    date_to=dates[-1] if len(dates) >= 1 else None,
+)
+
+# Pages are keyset cursors; a new filter starts again at the newest page.
+if st.session_state.get("audit_filter") != f:
+    st.session_state["audit_filter"] = f
+    st.session_state["audit_cursors"] = [None]
+cursors = st.session_state["audit_cursors"]
+
+with resources.engine().connect() as conn:
+    page = audit_query.query(conn, actor=actor, f=f, before=cursors[-1], limit=100)
+
+st.write(f"{page.total:,} change(s) match · page {len(cursors)}")
+st.dataframe(
+    page.rows,
+    hide_index=True,
+    column_config={
+        "id": None,
+        "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+        "username": "User",
+        "action": "Action",
+        "table_name": "Table",
+        "record_id": st.column_config.NumberColumn("Record", format="%d"),
+        "customer_id": st.column_config.NumberColumn("Customer", format="%d"),
+        "field": "Field",
+        "old_value": "Old value",
+        "new_value": "New value",
+    },
+)
+
+b1, b2, b3 = st.columns([1, 1, 4])
+if b1.button("Newer", disabled=len(cursors) == 1, icon=":material/arrow_back:"):
+    cursors.pop()
+    st.rerun()
+if b2.button("Older", disabled=page.next_before is None, icon=":material/arrow_forward:"):
+    cursors.append(page.next_before)
+    st.rerun()
+
+
+def export() -> str:
+    with resources.engine().connect() as conn:
+        return "".join(audit_query.export_csv(conn, actor=actor, f=f))
+
+
+b3.download_button(
+    "Export CSV", data=export, file_name="audit_log.csv", mime="text/csv", icon=":material/download:"
+)
