@@ -33,8 +33,8 @@ def _layout(fig: go.Figure, title: str, *, height: int = HEIGHT, legend: bool = 
         showlegend=legend,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left", "title": None},
         hoverlabel={"font_size": 13},
-        bargap=0.25,
-        **kw,
+        uniformtext={"minsize": 11, "mode": "show"},
+        **{"bargap": 0.25, **kw},
     )
     return fig
 
@@ -76,7 +76,11 @@ def rupee_ticks(max_value: float, ticks: int = 5) -> tuple[list[float], list[str
     step = _nice_step(float(max_value or 0), ticks)
     n = max(1, math.ceil((max_value or 0) / step))
     vals = [i * step for i in range(n + 1)]
-    return vals, [rupees(v, digits=1 if step < 1e5 or step % 1e5 else 0) if v else "₹0" for v in vals]
+    for digits in (0, 1, 2):  # as few decimals as keep the labels distinct
+        text = [rupees(v, digits=digits) if v else "₹0" for v in vals]
+        if len(set(text)) == len(text):
+            break
+    return vals, text
 
 
 def _rupee_axis(fig: go.Figure, max_value: float, *, axis: str = "y", title: str = "₹", **kw) -> None:
@@ -112,7 +116,8 @@ def _hbar(
             orientation="h",
             marker_color=colors,
             text=text,
-            textposition="outside",
+            textposition="auto",
+            insidetextanchor="end",
             cliponaxis=False,
             hovertext=hover,
             customdata=custom,
@@ -124,9 +129,9 @@ def _hbar(
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
     top = float(df[value].max() or 0)
     if money:
-        _rupee_axis(fig, top * 1.15, axis="x", title=x_title)
+        _rupee_axis(fig, top * 1.25, axis="x", title=x_title)
     else:
-        fig.update_xaxes(title=x_title, range=[0, top * 1.15 or 1], tickformat=",d")
+        fig.update_xaxes(title=x_title, range=[0, top * 1.3 or 1], tickformat=",d", nticks=5)
     return fig
 
 
@@ -174,17 +179,17 @@ def age_gender(df: pd.DataFrame) -> go.Figure:
     for gender in [g for g in style.GENDER_ORDER if g in set(df["gender"])] + sorted(
         set(df["gender"]) - set(style.GENDER_ORDER)
     ):
-        part = df[df["gender"] == gender].set_index("age_band").reindex(bands, fill_value=0)
+        counts = df[df["gender"] == gender].set_index("age_band")["customers"].reindex(bands, fill_value=0)
         fig.add_trace(
             go.Bar(
                 name=gender,
                 x=bands,
-                y=part["customers"],
+                y=counts,
                 marker_color=style.color_for(style.GENDER_COLORS, gender),
                 customdata=[gender] * len(bands),
                 hovertext=[
                     f"<b>{gender}, {b}</b><br>{number(c)} customers"
-                    for b, c in zip(bands, part["customers"], strict=True)
+                    for b, c in zip(bands, counts, strict=True)
                 ],
             )
         )
@@ -419,8 +424,8 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
     totals = df.groupby("category")["customers"].sum()
     fig = go.Figure()
     for level in style.ENGAGEMENT_ORDER:
-        part = df[df["engagement"] == level].set_index("category").reindex(cats, fill_value=0)
-        shares = [part.loc[c, "customers"] / (totals.get(c, 0) or 1) for c in cats]
+        counts = df[df["engagement"] == level].set_index("category")["customers"].reindex(cats, fill_value=0)
+        shares = [counts[c] / (totals.get(c, 0) or 1) for c in cats]
         fig.add_trace(
             go.Bar(
                 name=f"{level} engagement",
@@ -434,7 +439,7 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
                 customdata=[[c, level] for c in cats],
                 hovertext=[
                     f"<b>{c}, {level} engagement</b><br>{number(n)} customers ({percent(s)})"
-                    for c, n, s in zip(cats, part["customers"], shares, strict=True)
+                    for c, n, s in zip(cats, counts, shares, strict=True)
                 ],
             )
         )
@@ -511,7 +516,7 @@ def risk_distribution(df: pd.DataFrame, *, bin_width: int = 5) -> go.Figure:
             continue
         fig.add_trace(
             go.Bar(
-                name=f"{band} risk",
+                name=band,
                 x=part["bin_start"] + bin_width / 2,
                 y=part["customers"],
                 width=bin_width * 0.92,
@@ -524,7 +529,7 @@ def risk_distribution(df: pd.DataFrame, *, bin_width: int = 5) -> go.Figure:
             )
         )
     _hover(fig)
-    _layout(fig, "Churn risk score distribution, coloured by risk band", legend=True)
+    _layout(fig, "Risk score distribution by risk band", legend=True)
     fig.update_xaxes(title="Risk score (0–100)", range=[0, 100], dtick=10)
     fig.update_yaxes(title="Customers", tickformat=",d")
     return fig
@@ -558,7 +563,7 @@ def risk_heatmap(df: pd.DataFrame) -> go.Figure:
             if (cat, level) in grid.index:
                 risk, n = grid.loc[(cat, level), "mean_risk"], grid.loc[(cat, level), "customers"]
                 row.append(float(risk))
-                trow.append(f"<b>{risk:.1f}</b><br>{number(n)} cust.")
+                trow.append(f"<b>{risk:.1f}</b><br>{number(n)}")
                 xs.append(level)
                 ys.append(cat)
                 custom.append([cat, level])
@@ -584,10 +589,11 @@ def risk_heatmap(df: pd.DataFrame) -> go.Figure:
             xgap=3,
             ygap=3,
             colorbar={"title": {"text": "Mean risk"}, "thickness": 12},
+            textfont={"size": 12},
         )
     )
     fig.add_trace(_selectable_cells(xs, ys, custom, hover))
-    _layout(fig, "Mean churn risk by segment category and engagement level")
+    _layout(fig, "Mean risk: category × engagement")
     fig.update_xaxes(title="Engagement level", type="category", categoryorder="array", categoryarray=levels)
     fig.update_yaxes(
         title=None, type="category", autorange="reversed", categoryorder="array", categoryarray=cats
@@ -635,12 +641,12 @@ def value_at_risk_by_state(df: pd.DataFrame) -> go.Figure:
 
 
 def inactivity_label(start, end) -> str:
-    """Label of a days-since-last-login bin: '0–30 days', '365+ days', 'Never logged in'."""
-    if start is None or (isinstance(start, float) and math.isnan(start)):
-        return "Never logged in"
+    """Label of a days-since-last-login bin: '0–30', '365+', 'Never'."""
+    if start is None or start == "never" or (isinstance(start, float) and math.isnan(start)):
+        return "Never"
     if end is None or (isinstance(end, float) and math.isnan(end)):
-        return f"{int(start)}+ days"
-    return f"{int(start)}–{int(end)} days"
+        return f"{int(start)}+"
+    return f"{int(start)}–{int(end)}"
 
 
 def risk_vs_inactivity(df: pd.DataFrame) -> go.Figure:
@@ -659,7 +665,7 @@ def risk_vs_inactivity(df: pd.DataFrame) -> go.Figure:
             textposition="outside",
             cliponaxis=False,
             hovertext=[
-                f"<b>{lab} since last login</b><br>Mean risk {r:.1f}<br>{number(n)} customers"
+                f"<b>{lab} days since last login</b><br>Mean risk {r:.1f}<br>{number(n)} customers"
                 for lab, r, n in zip(labels, df["mean_risk"].fillna(0), df["customers"], strict=True)
             ],
         )
@@ -697,7 +703,7 @@ def value_risk_matrix(df: pd.DataFrame) -> go.Figure:
             colorbar={"title": {"text": "Customers"}, "thickness": 12},
         )
     )
-    _layout(fig, "Customers by lifetime value and risk score (value-risk density)", height=400)
+    _layout(fig, "Value-risk density: customers by lifetime value and risk score", height=400)
     fig.update_xaxes(title="Risk score range", type="category")
     fig.update_yaxes(title="Lifetime value (₹)", type="category")
     return fig
@@ -791,6 +797,6 @@ def reachable_by_channel(df: pd.DataFrame) -> go.Figure:
         label="channel",
         value="reachable",
         title="Reachable customers per channel",
-        x_title="Customers (active, notifications on, marketing consent)",
+        x_title="Reachable customers",
         colors=[style.color_for(style.CHANNEL_COLORS, c) for c in df["channel"]],
     )

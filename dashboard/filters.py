@@ -111,6 +111,7 @@ def clear() -> None:
 _W = {name: f"flt_{name}" for name in ("countries", "states", "cities", *KNOWN)}
 _W_AGE = "flt_age"
 _W_JOINED = "flt_joined"
+_W_JOINED_KEY = "_flt_joined_key"  # session: the date widget's current key
 
 
 def _with(options, chosen) -> list:
@@ -121,7 +122,7 @@ def _with(options, chosen) -> list:
 def _sync_widgets(f: CustomerFilter, ages: tuple[int, int] | None) -> None:
     """Set the widgets to show `f` when the filter changed outside them (URL, drill, clear)."""
     ss = st.session_state
-    keys = [*_W.values(), _W_AGE, _W_JOINED]
+    keys = [*_W.values(), _W_AGE, _W_JOINED_KEY]
     if ss.get(_SYNCED) == f and all(k in ss for k in keys):
         return
     for name, key in _W.items():
@@ -130,7 +131,10 @@ def _sync_widgets(f: CustomerFilter, ages: tuple[int, int] | None) -> None:
         lo = max(ages[0], min(f.age_min if f.age_min is not None else ages[0], ages[1]))
         hi = min(ages[1], max(f.age_max if f.age_max is not None else ages[1], lo))
         ss[_W_AGE] = (lo, hi)
-    ss[_W_JOINED] = tuple(d for d in (f.joined_from, f.joined_to) if d is not None) if f.joined_from else ()
+    # A date range cannot take its value from the session without a (logged) clash with `value`:
+    # a new key per sync makes the widget start from `value` instead.
+    ss["_flt_syncs"] = ss.get("_flt_syncs", 0) + 1
+    ss[_W_JOINED_KEY] = f"{_W_JOINED}-{ss['_flt_syncs']}"
     ss[_SYNCED] = f
 
 
@@ -145,7 +149,7 @@ def _from_widgets() -> CustomerFilter:
     if ages and age:
         values["age_min"] = age[0] if age[0] > ages[0] else None
         values["age_max"] = age[1] if age[1] < ages[1] else None
-    joined = tuple(ss.get(_W_JOINED) or ())
+    joined = tuple(ss.get(ss.get(_W_JOINED_KEY, _W_JOINED)) or ())
     values["joined_from"] = joined[0] if len(joined) >= 1 else None
     values["joined_to"] = joined[1] if len(joined) == 2 else None
     return CustomerFilter().narrow(**values)
@@ -197,10 +201,12 @@ def sidebar() -> CustomerFilter:
             st.pills("Account status", ACCOUNT_STATUSES, selection_mode="multi", key=_W["statuses"], **common)
             st.date_input(
                 "Joined between",
-                value=(),
+                value=tuple(d for d in (f.joined_from, f.joined_to) if d is not None)
+                if f.joined_from
+                else (),
                 min_value=dates[0] if dates else None,
                 max_value=dates[1] if dates else None,
-                key=_W_JOINED,
+                key=st.session_state[_W_JOINED_KEY],
                 format="DD/MM/YYYY",
                 **common,
             )

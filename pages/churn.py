@@ -1,6 +1,91 @@
-"""Churn risk (being built)."""
+"""Churn risk: who is likely to leave, and how much lifetime value goes with them."""
 
 import streamlit as st
 
+from dashboard import charts, data, export, filters
+from dashboard.style import number, rupees, score
+
+f = filters.sidebar()
 st.title("Churn risk")
-st.info("This page is being built.")
+st.caption(
+    "Risk score (0-100) of each customer's current segment. Risk bands: Low < 30 ≤ Medium < 70 ≤ High. "
+    "Value at risk = Lifetime_Value × Risk_Score / 100. Click a bar or cell to narrow every page to it."
+)
+
+k = data.kpis(f)
+if not k["customers"] or k["avg_risk"] is None:
+    st.info(charts.NO_MATCH, icon=":material/filter_alt_off:")
+    st.stop()
+
+tiles = st.columns(4)
+tiles[0].metric(
+    "Average risk score", score(k["avg_risk"]), help="Mean Risk_Score of the current segments.", border=True
+)
+tiles[1].metric(
+    "High-risk customers", number(k["high_risk"]), help="Current segment Risk_Score ≥ 70.", border=True
+)
+tiles[2].metric(
+    "Value at risk", rupees(k["value_at_risk"]), help="Σ Lifetime_Value × Risk_Score / 100.", border=True
+)
+tiles[3].metric(
+    "Total lifetime value",
+    rupees(k["total_lifetime_value"]),
+    help="Σ Lifetime_Value (current segment).",
+    border=True,
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    dist = data.risk_distribution(f)
+    filters.chart(charts.risk_distribution(dist), dist, key="ch-dist", drill=("risk_bands",))
+with right:
+    heat = data.risk_heatmap(f)
+    filters.chart(charts.risk_heatmap(heat), heat, key="ch-heat", drill=("categories", "engagements"))
+
+left, right = st.columns(2, gap="large")
+with left:
+    by_cat = data.value_at_risk_by_category(f)
+    filters.chart(charts.value_at_risk_by_category(by_cat), by_cat, key="ch-var-cat", drill=("categories",))
+    idle = data.risk_vs_inactivity(f)
+    filters.chart(charts.risk_vs_inactivity(idle), idle, key="ch-idle")
+with right:
+    by_state = data.value_at_risk_by_state(f)
+    filters.chart(charts.value_at_risk_by_state(by_state), by_state, key="ch-var-state", drill=("states",))
+
+matrix = data.value_risk_matrix(f)
+filters.chart(charts.value_risk_matrix(matrix), matrix, key="ch-matrix")
+
+st.subheader("Top 100 high-value customers in the High risk band")
+top = data.top_at_risk(f, limit=100)
+if top.empty:
+    st.info("No High-risk customers among these customers.", icon=":material/verified_user:")
+else:
+    table = top.assign(Customer=[f"customer?id={i}" for i in top["Customer_ID"]])
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_order=[
+            "Customer",
+            "Customer_Name",
+            "City",
+            "State",
+            "Segment_Category",
+            "Lifetime_Value",
+            "Risk_Score",
+            "Value_At_Risk",
+        ],
+        column_config={
+            "Customer": st.column_config.LinkColumn(
+                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page"
+            ),
+            "Customer_Name": "Name",
+            "Segment_Category": "Category",
+            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="₹%,.0f"),
+            "Risk_Score": st.column_config.ProgressColumn(
+                "Risk score", min_value=0, max_value=100, format="%.1f"
+            ),
+            "Value_At_Risk": st.column_config.NumberColumn("Value at risk (₹)", format="₹%,.0f"),
+        },
+        height=420,
+    )
+    export.download_csv(top, name="Top high-risk customers", key="csv-ch-top")

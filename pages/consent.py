@@ -1,6 +1,64 @@
-"""Preferences and consent (being built)."""
+"""Preferences and consent: how customers want to be contacted, and who can be reached."""
 
 import streamlit as st
 
+from dashboard import charts, data, filters
+from dashboard.style import number, percent
+
+f = filters.sidebar()
 st.title("Preferences and consent")
-st.info("This page is being built.")
+st.caption(
+    "From Customer_Preferences of the customers selected in the sidebar (a customer may have "
+    "several preference records). Reachable on a channel = a preference for that channel with "
+    "notifications enabled and marketing consent, and an Active account."
+)
+
+rates = data.consent_rates(f)
+if rates.empty:
+    st.info(charts.NO_MATCH, icon=":material/filter_alt_off:")
+    st.stop()
+
+overall = rates[rates["channel"] == "All"].iloc[0] if (rates["channel"] == "All").any() else rates.iloc[0]
+reach = data.reachable_by_channel(f)
+tiles = st.columns(4)
+tiles[0].metric(
+    "Preference records",
+    number(overall["preferences"]),
+    help="Customer_Preferences rows of these customers.",
+    border=True,
+)
+tiles[1].metric(
+    "Notifications enabled",
+    percent(overall["notification_rate"]),
+    help="Share of preference records with Notification_Enabled.",
+    border=True,
+)
+tiles[2].metric(
+    "Marketing consent",
+    percent(overall["marketing_rate"]),
+    help="Share of preference records with Marketing_Consent.",
+    border=True,
+)
+tiles[3].metric(
+    "Newsletter",
+    percent(overall["newsletter_rate"]),
+    help="Share of preference records with Newsletter_Subscription.",
+    border=True,
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    mix = data.channel_mix(f)
+    filters.chart(charts.channel_mix(mix), mix, key="cs-mix")
+with right:
+    filters.chart(charts.reachable_by_channel(reach), reach, key="cs-reach")
+
+filters.chart(charts.consent_rates(rates), rates, key="cs-rates")
+
+left, right = st.columns(2, gap="large")
+with left:
+    languages = data.language_mix(f)
+    filters.chart(charts.language_mix(languages), languages, key="cs-lang")
+with right:
+    zones = data.timezone_mix(f)
+    filters.chart(charts.timezone_mix(zones), zones, key="cs-tz")

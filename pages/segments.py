@@ -1,6 +1,71 @@
-"""Segments and value (being built)."""
+"""Segments and value: lifetime value by segment category and name, engagement, concentration."""
 
 import streamlit as st
 
+from dashboard import charts, data, filters
+from dashboard.style import number, percent, rupees
+
+f = filters.sidebar()
 st.title("Segments and value")
-st.info("This page is being built.")
+st.caption(
+    "Value by category and segment name counts every Customer_Segments row of the filtered customers; "
+    "engagement and concentration use each customer's current segment. "
+    "Click a category to narrow every page to it."
+)
+
+values = data.value_by_category(f)
+if values.empty:
+    st.info(charts.NO_MATCH, icon=":material/filter_alt_off:")
+    st.stop()
+
+shares = data.top_shares(f)
+tiles = st.columns(4)
+tiles[0].metric(
+    "Total lifetime value",
+    rupees(values["total"].sum()),
+    help="Sum of Lifetime_Value over all segment rows.",
+    border=True,
+)
+tiles[1].metric(
+    "Segment rows",
+    number(values["segments"].sum()),
+    help="Customer_Segments rows of the filtered customers.",
+    border=True,
+)
+tiles[2].metric(
+    "Top 10% hold",
+    percent(shares.get("top_10")),
+    help="Share of total current-segment lifetime value held by the 10% most valuable customers.",
+    border=True,
+)
+tiles[3].metric(
+    "Top 1% hold",
+    percent(shares.get("top_1")),
+    help="Share of total current-segment lifetime value held by the 1% most valuable customers.",
+    border=True,
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    filters.chart(charts.value_total_by_category(values), values, key="sg-total", drill=("categories",))
+with right:
+    filters.chart(charts.value_mean_median(values), values, key="sg-mean", drill=("categories",))
+
+dist = data.value_distribution(f)
+filters.chart(charts.value_distribution(dist), dist, key="sg-dist")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    tree = data.category_tree(f)
+    filters.chart(charts.category_tree(tree), tree, key="sg-tree", drill=("categories",))
+    st.caption("Inner ring: segment category; outer ring: segment name. Click a slice to zoom in and filter.")
+with right:
+    engagement = data.engagement_by_category(f)
+    filters.chart(
+        charts.engagement_by_category(engagement),
+        engagement,
+        key="sg-engagement",
+        drill=("categories", "engagements"),
+    )
+    curve = data.pareto(f)
+    filters.chart(charts.pareto(curve, shares), curve, key="sg-pareto")

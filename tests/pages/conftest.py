@@ -1,0 +1,43 @@
+"""Page fixtures: a SQLite file with 2,000 demo customers per test module, used through DATABASE_URL."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from db.current_segment import ensure_fresh
+from db.demo import seed
+from db.engine import make_engine
+from db.migrate import upgrade
+
+PAGE_CUSTOMERS = 2000
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages')}/demo.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    seed(engine, customers=PAGE_CUSTOMERS, seed=42)
+    ensure_fresh(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_engine(demo_url):
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app_env(demo_url, monkeypatch):
+    """Point the app at the demo database; fresh Streamlit caches before and after."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("DEMO_CUSTOMERS", "0")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield demo_url
+    st.cache_data.clear()
+    st.cache_resource.clear()
