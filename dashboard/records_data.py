@@ -275,15 +275,7 @@ def import_commit(plan, *, actor: Actor, all_or_nothing: bool):
         result = csv_io.commit_import(conn, actor=actor, plan=plan, all_or_nothing=all_or_nothing)
         if conn.in_transaction():
             conn.commit()
-    invalidate(
-        {
-            "Customer_Info",
-            "Customer_Preferences",
-            "Customer_Segments",
-            "current_segment",
-            "audit_log",
-        }
-    )
+    invalidate(getattr(result, "tables", None) or RECORD_READS)
     return result
 
 

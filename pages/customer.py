@@ -7,6 +7,8 @@ from dashboard import formatting as fmt
 from dashboard import records_data as rd
 
 actor = auth.current_actor()
+if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
+    st.stop()
 can_edit = actor.can("editor")
 st.title("Customer 360")
 forms.show_flash()
@@ -65,8 +67,13 @@ for i, (label, field) in enumerate(r for r in PROFILE_ROWS if r):
     cols[i % 3].markdown(f"**{label}**  \n{fmt.literal(fmt.value(p.get(field)))}")
 
 # --- tabs ----------------------------------------------------------------------------------
-names = ["Preferences", "Segments", "History"] + (["Edit profile", "Status and delete"] if can_edit else [])
-tabs = dict(zip(names, st.tabs(names), strict=True))
+st.markdown("#### Preferences")
+pref_box = st.container()
+st.markdown("#### Segments")
+seg_box = st.container()
+st.markdown("#### History and changes" if can_edit else "#### History")
+names = ["History"] + (["Edit profile", "Status and delete"] if can_edit else [])
+tabs = {"Preferences": pref_box, "Segments": seg_box, **dict(zip(names, st.tabs(names), strict=True))}
 
 profile_state = forms.FormState(f"profile-{customer_id}")
 status_state = forms.FormState(f"status-{customer_id}")
@@ -87,7 +94,15 @@ with tabs["Preferences"]:
             prefs.drop(columns=["Customer_ID"], errors="ignore"),
             hide_index=True,
             width="stretch",
-            column_config={"Preference_ID": st.column_config.NumberColumn("ID", format="%d")},
+            column_config={
+                "Preference_ID": st.column_config.NumberColumn("ID", format="%d"),
+                "Communication_Channel": "Channel",
+                "Notification_Enabled": "Notifications",
+                "Marketing_Consent": "Marketing consent",
+                "Newsletter_Subscription": "Newsletter",
+                "Preferred_Language": "Language",
+                "Time_Zone": "Time zone",
+            },
         )
     if can_edit:
         used = set(prefs["Communication_Channel"]) if len(prefs) else set()
@@ -160,6 +175,10 @@ with tabs["Segments"]:
             width="stretch",
             column_config={
                 "Segment_ID": st.column_config.NumberColumn("ID", format="%d"),
+                "Segment_Name": "Segment",
+                "Segment_Category": "Category",
+                "Engagement_Level": "Engagement",
+                "Last_Updated": st.column_config.DatetimeColumn("Last updated", format="YYYY-MM-DD HH:mm"),
                 "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="%.2f"),
                 "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
             },
@@ -227,7 +246,16 @@ with tabs["History"]:
             hist.drop(columns=["id", "customer_id"], errors="ignore"),
             hide_index=True,
             width="stretch",
-            column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss")},
+            column_config={
+                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+                "username": "By",
+                "action": "Action",
+                "table_name": "Table",
+                "record_id": st.column_config.NumberColumn("Row ID", format="%d"),
+                "field": "Field",
+                "old_value": "Before",
+                "new_value": "After",
+            },
         )
 
 if can_edit:

@@ -9,12 +9,14 @@ from dashboard import formatting as fmt
 from dashboard import records_data as rd
 
 actor = auth.current_actor()
+if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
+    st.stop()
 masked = not actor.can("editor")
 st.title("Customer list")
 
 f = rd.current_filter()
 
-c_search, c_sort, c_dir = st.columns([4, 2, 1], vertical_alignment="bottom")
+c_search, c_sort, c_dir = st.columns([4, 2, 1.4], vertical_alignment="bottom")
 query = c_search.text_input(
     "Search",
     key="cl.query",
@@ -48,8 +50,11 @@ if rows.empty:
     st.info("No customer matches. Try fewer filters or a shorter search.", icon=":material/search_off:")
 else:
     rows.insert(0, "Open", [fmt.customer_url(i) for i in rows["Customer_ID"]])
-    st.dataframe(
+    event = st.dataframe(
         rows,
+        key=f"cl.table.{len(stack)}",
+        on_select="rerun",
+        selection_mode="single-row",
         hide_index=True,
         width="stretch",
         height=min(36 + 35 * len(rows), 640),
@@ -63,6 +68,10 @@ else:
             "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
         },
     )
+    st.caption("Select a row to open the customer's 360 (the ID link opens it in a new tab).")
+    if event.selection.rows:
+        chosen = int(rows.iloc[event.selection.rows[0]]["Customer_ID"])
+        st.switch_page("pages/customer.py", query_params={"id": str(chosen)})
 
 
 def _previous() -> None:

@@ -8,6 +8,8 @@ from dashboard import auth
 from dashboard import records_data as rd
 
 actor = auth.current_actor()
+if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
+    st.stop()
 st.title("Import customers from CSV")
 if not actor.can("admin"):
     st.error("Importing needs the admin role.", icon=":material/lock:")
@@ -32,8 +34,9 @@ if st.session_state.get("imp.signature") != signature:
 
 if result := st.session_state.pop("imp.result", None):
     st.success(
-        f"Import finished: {result.created:,} created, {result.updated:,} updated,"
-        f" {result.skipped:,} skipped.",
+        f"Import finished: {result.created:,} customers created, {result.updated:,} updated,"
+        f" {result.skipped:,} rows skipped; {result.preferences_created + result.preferences_updated:,}"
+        f" preference rows and {result.segments_created:,} segment rows written.",
         icon=":material/check_circle:",
     )
 
@@ -59,10 +62,14 @@ if plan is None:
     st.stop()
 
 errors = plan.errors
-m1, m2, m3 = st.columns(3)
-m1.metric("To create", f"{plan.to_create:,}")
-m2.metric("To update", f"{plan.to_update:,}")
-m3.metric("Problems", f"{len(errors):,}")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Customers to create", f"{plan.to_create:,}")
+m2.metric("Customers to update", f"{plan.to_update:,}")
+m3.metric(
+    "Preference / segment rows",
+    f"{plan.preferences_to_create + plan.preferences_to_update:,} / {plan.segments_to_create:,}",
+)
+m4.metric("Problems", f"{len(errors):,}")
 
 if len(errors):
     st.warning(
@@ -90,8 +97,13 @@ if blocked:
 if st.button(
     "Import valid rows", disabled=blocked or plan.to_create + plan.to_update == 0, icon=":material/publish:"
 ):
+    from db.csv_io import ImportRejected
+
     try:
         st.session_state["imp.result"] = rd.import_commit(plan, actor=actor, all_or_nothing=all_or_nothing)
+    except ImportRejected as exc:
+        st.error(f"Nothing was imported: {exc}", icon=":material/block:")
+        st.stop()
     except Exception as exc:  # shown to the admin; nothing is half-written (one transaction)
         st.error(f"The import failed and nothing was saved: {exc}", icon=":material/error:")
         st.stop()

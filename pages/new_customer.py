@@ -6,6 +6,8 @@ from dashboard import auth, forms
 from dashboard import records_data as rd
 
 actor = auth.current_actor()
+if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
+    st.stop()
 st.title("New customer")
 if not actor.can("editor"):
     st.error("Adding customers needs the editor role.", icon=":material/lock:")

@@ -283,3 +283,13 @@ def test_html_name_in_list_is_plain_data(db):
     frame = at.dataframe[0].value
     assert SCRIPT_NAME in set(frame["Customer_Name"])  # a dataframe cell is text, never HTML
     assert json.dumps(SCRIPT_NAME)  # (kept verbatim, escaped only by the grid)
+
+
+def test_export_is_masked_for_viewers(db):
+    from dashboard import records_data as rd
+    from db.filters import CustomerFilter
+
+    masked = rd.export_csv(CustomerFilter(), query="priya.sharma@", masked=True)().decode()
+    assert "p*****@gmail.com" in masked and "priya.sharma@gmail.com" not in masked
+    full = rd.export_csv(CustomerFilter(), query="priya.sharma@", masked=False)().decode()
+    assert "priya.sharma@gmail.com" in full
