@@ -60,6 +60,12 @@ def empty_figure(message: str = NO_MATCH, *, title: str = "") -> go.Figure:
     return _layout(fig, title, height=220)
 
 
+def _max(values) -> float:
+    """Largest value, 0 for an empty or all-missing series."""
+    m = pd.Series(values, dtype="float64").max()
+    return 0.0 if pd.isna(m) else float(m)
+
+
 def _nice_step(span: float, ticks: int = 5) -> float:
     if span <= 0:
         return 1.0
@@ -127,7 +133,7 @@ def _hbar(
     height = max(260, 60 + 24 * len(df))
     _layout(fig, title, height=height)
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
-    top = float(df[value].max() or 0)
+    top = _max(df[value])
     if money:
         _rupee_axis(fig, top * 1.25, axis="x", title=x_title)
     else:
@@ -278,7 +284,7 @@ def join_cohorts(df: pd.DataFrame) -> go.Figure:
     _hover(fig)
     _layout(fig, "Join cohorts: customers by year joined")
     fig.update_xaxes(title="Year joined", type="category")
-    fig.update_yaxes(title="Customers", tickformat=",d", range=[0, float(df["customers"].max() or 1) * 1.15])
+    fig.update_yaxes(title="Customers", tickformat=",d", range=[0, _max(df["customers"]) * 1.15])
     return fig
 
 
@@ -326,7 +332,7 @@ def value_total_by_category(df: pd.DataFrame) -> go.Figure:
     _hover(fig)
     _layout(fig, "Total lifetime value by segment category")
     fig.update_xaxes(title="Segment category")
-    _rupee_axis(fig, float(df["total"].max() or 0) * 1.15, title="Lifetime value (₹)")
+    _rupee_axis(fig, _max(df["total"]) * 1.15, title="Lifetime value (₹)")
     return fig
 
 
@@ -354,7 +360,7 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
     _hover(fig)
     _layout(fig, "Mean (solid) and median (light) lifetime value per segment", legend=True, barmode="group")
     fig.update_xaxes(title="Segment category")
-    top = float(pd.concat([df["mean"], df["median"]]).max() or 0)
+    top = _max(pd.concat([df["mean"], df["median"]]))
     _rupee_axis(fig, top * 1.15, title="Lifetime value (₹)")
     return fig
 
@@ -372,7 +378,7 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
             row=1,
             col=i,
         )
-        vals, text = rupee_ticks(float(part["bin_end"].max() or 0), ticks=3)
+        vals, text = rupee_ticks(_max(part["bin_end"]), ticks=3)
         fig.update_xaxes(tickvals=vals, ticktext=text, row=1, col=i, title="Lifetime value (₹)")
     _hover(fig)
     _layout(fig, "Lifetime value distribution per segment category", bargap=0.04)
@@ -622,7 +628,7 @@ def value_at_risk_by_category(df: pd.DataFrame) -> go.Figure:
     _hover(fig)
     _layout(fig, "Value at risk by segment category")
     fig.update_xaxes(title="Segment category")
-    _rupee_axis(fig, float(df["value_at_risk"].max() or 0) * 1.15, title="Value at risk (₹)")
+    _rupee_axis(fig, _max(df["value_at_risk"]) * 1.15, title="Value at risk (₹)")
     return fig
 
 
