@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, case, func
 
@@ -29,6 +30,7 @@ VALUE_BINS = (
     (500_000, "₹5L-10L"),
     (1_000_000, "₹10L+"),
 )
+VALUE_STEP = 5_000
 RISK_BINS = tuple(f"{i * 10}-{i * 10 + 10}" for i in range(10))
 
 
@@ -155,11 +157,9 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
     value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
     cols = ["value_bin", "risk_bin", "customers"]
-    lv = func.coalesce(cs.Lifetime_Value, 0)
-    value_expr = case(
-        *((lv < lower, i - 1) for i, (lower, _) in enumerate(VALUE_BINS) if i > 0),
-        else_=len(VALUE_BINS) - 1,
-    )
+    # Group by the value in VALUE_STEP-rupee steps (every VALUE_BINS bound is a multiple) and
+    # the risk in tens, then place the few hundred groups in the named ranges here.
+    value_expr = floor_div(conn, func.coalesce(cs.Lifetime_Value, 0), float(VALUE_STEP))
     risk_expr = floor_div(conn, cs.Risk_Score, 10.0)
     stmt = filtered(
         value_expr.label("v"), risk_expr.label("r"), func.count(), f=f, anchor=current_segment
@@ -167,6 +167,8 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     raw = frame(conn, stmt, ["v", "r", "customers"])
     if raw.empty:
         return empty(cols)
+    lowers = np.array([lower for lower, _ in VALUE_BINS], dtype=float)
+    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy() * VALUE_STEP, side="right") - 1
     raw["r"] = raw["r"].astype(int).clip(0, 9)
     counts = raw.groupby(["v", "r"])["customers"].sum()
     rows = [

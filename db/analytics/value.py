@@ -69,24 +69,23 @@ def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 
 def _value_buckets(conn: Connection, f: CustomerFilter, *, current: bool) -> pd.DataFrame:
-    """[category, b, n, total, top]: rows per VALUE_UNIT bucket of Lifetime_Value (NULLs left out)."""
+    """Rows per VALUE_UNIT bucket of Lifetime_Value (NULLs left out).
+
+    All segment rows: [category, b, n, total, top] (per category, for the histograms);
+    current segments: [b, n, total] (for the Pareto curve).
+    """
     t = cs if current else ss
     anchor = current_segment if current else customer_segments
     bucket = floor_div(conn, t.Lifetime_Value, VALUE_UNIT)
-    stmt = (
-        filtered(
-            t.Segment_Category,
-            bucket.label("b"),
-            func.count(),
-            func.sum(t.Lifetime_Value),
-            func.max(t.Lifetime_Value),
-            f=f,
-            anchor=anchor,
-        )
-        .where(t.Lifetime_Value.is_not(None))
-        .group_by(t.Segment_Category, bucket)
-    )
-    out = frame(conn, stmt, ["category", "b", "n", "total", "top"])
+    if current:
+        cols, keys, names = [bucket.label("b")], [bucket], ["b", "n", "total"]
+        aggs = [func.count(), func.sum(t.Lifetime_Value)]
+    else:
+        cols, keys = [t.Segment_Category, bucket.label("b")], [t.Segment_Category, bucket]
+        names = ["category", "b", "n", "total", "top"]
+        aggs = [func.count(), func.sum(t.Lifetime_Value), func.max(t.Lifetime_Value)]
+    stmt = filtered(*cols, *aggs, f=f, anchor=anchor).where(t.Lifetime_Value.is_not(None)).group_by(*keys)
+    out = frame(conn, stmt, names)
     out["b"] = out["b"].astype(int)
     return out
 
