@@ -3,7 +3,9 @@
 import streamlit as st
 
 from dashboard import auth, resources
+from dashboard.guard import through_app
 
+through_app()  # a fresh server process must not run us inside Streamlit's pages/ folder mode
 st.set_page_config(page_title="Customer analytics", page_icon="assets/favicon.png", layout="wide")
 
 # (section, file, title, icon, least role); a page above the user's role is never registered.
