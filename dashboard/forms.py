@@ -98,6 +98,10 @@ class FormState:
     def failure(self) -> str | None:
         return self._ss.get(self._k("failure"))
 
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.errors or self.failure or self.conflict is not None)
+
     def fail(self, *, errors=None, conflict=None, failure=None) -> None:
         self._ss[self._k("errors")] = dict(errors or {})
         self._ss[self._k("conflict")] = dict(conflict) if conflict is not None else None

@@ -72,11 +72,21 @@ pref_box = st.container()
 st.markdown("#### Segments")
 seg_box = st.container()
 st.markdown("#### History and changes" if can_edit else "#### History")
-names = ["History"] + (["Edit profile", "Status and delete"] if can_edit else [])
-tabs = {"Preferences": pref_box, "Segments": seg_box, **dict(zip(names, st.tabs(names), strict=True))}
-
 profile_state = forms.FormState(f"profile-{customer_id}")
 status_state = forms.FormState(f"status-{customer_id}")
+delete_state = forms.FormState(f"delete-{customer_id}")
+# After a failed save the tab holding the form (and its messages) stays open.
+active = "History"
+if can_edit and profile_state.has_problems:
+    active = "Edit profile"
+elif can_edit and (status_state.has_problems or delete_state.has_problems):
+    active = "Status and delete"
+names = ["History"] + (["Edit profile", "Status and delete"] if can_edit else [])
+tabs = {
+    "Preferences": pref_box,
+    "Segments": seg_box,
+    **dict(zip(names, st.tabs(names, default=active), strict=True)),
+}
 
 
 def reload_all() -> None:
@@ -304,7 +314,6 @@ if can_edit:
             "Deletes the profile with all its preference and segment rows. "
             "The history of changes keeps a record of the deletion."
         )
-        delete_state = forms.FormState(f"delete-{customer_id}")
         forms.show_problems(delete_state)
         with st.form(f"{delete_state.key}.form"):
             confirm = st.text_input(
