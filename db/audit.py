@@ -7,10 +7,10 @@ and its history are committed or rolled back together. Values are stored as text
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Table, insert
 
 from db.access import Actor
 from db.models import AuditLog
@@ -18,10 +18,24 @@ from db.models import AuditLog
 audit_log = AuditLog.__table__
 
 
+AUDIT_COLUMNS = (
+    "at",
+    "username",
+    "action",
+    "table_name",
+    "record_id",
+    "customer_id",
+    "field",
+    "old_value",
+    "new_value",
+)
+_DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
 def as_text(value: object) -> str | None:
     """The audit (and comparison) text of a value: dates ISO, Decimal plain, None stays None."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, float) and value != value:
         return None
     if isinstance(value, dt.datetime):
@@ -49,30 +63,56 @@ def rows_for(
     customer_id: int | None,
     changes: Mapping[str, tuple[object, object]],
     at: dt.datetime,
-) -> list[dict]:
-    """One audit row per field: changes maps field -> (old, new)."""
+) -> list[tuple]:
+    """One audit row (a tuple in AUDIT_COLUMNS order) per field: changes maps field -> (old, new)."""
+    user = actor.username
     return [
-        {
-            "at": at,
-            "username": actor.username,
-            "action": action,
-            "table_name": table_name,
-            "record_id": record_id,
-            "customer_id": customer_id,
-            "field": field,
-            "old_value": as_text(old),
-            "new_value": as_text(new),
-        }
+        (at, user, action, table_name, record_id, customer_id, field, as_text(old), as_text(new))
         for field, (old, new) in changes.items()
     ]
 
 
-def write(conn: Connection, rows: Iterable[dict]) -> int:
-    """Insert audit rows (executemany); returns how many."""
-    rows = list(rows)
-    if rows:
-        conn.execute(insert(audit_log), rows)
+def _driver_value(value: object, sqlite: bool) -> object:
+    if not sqlite or value is None or type(value) in (str, int, float):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.strftime(_DATETIME_TEXT)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """INSERT many rows (tuples in `columns` order) with the driver's executemany.
+
+    The statement is compiled once by SQLAlchemy; the rows go to the DBAPI as they are, skipping
+    SQLAlchemy's per-row parameter processing (several times faster for 100,000s of rows).
+    """
+    dialect = conn.dialect
+    sqlite = dialect.name == "sqlite"
+    rows = (
+        [tuple(_driver_value(v, sqlite) for v in row) for row in rows] if sqlite else [tuple(r) for r in rows]
+    )
+    if not rows:
+        return 0
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    if compiled.positional:
+        order = [columns.index(name) for name in compiled.positiontup]
+        params = rows if order == list(range(len(columns))) else [tuple(r[i] for i in order) for r in rows]
+    else:
+        params = [dict(zip(columns, r, strict=True)) for r in rows]
+    for start in range(0, len(params), 50_000):
+        conn.exec_driver_sql(compiled.string, params[start : start + 50_000])
     return len(rows)
+
+
+def write(conn: Connection, rows: Iterable[tuple]) -> int:
+    """Insert audit rows (tuples from rows_for); returns how many."""
+    return bulk_insert(conn, audit_log, AUDIT_COLUMNS, rows)
 
 
 def record(

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from db import audit, filters, masking, records
 from db import current_segment as current_segment_mod
@@ -116,7 +116,8 @@ def export_customers(
     base = select(*columns).select_from(
         customer_info.outerjoin(current_segment, cs.Customer_ID == ci.Customer_ID)
     )
-    base = filters.apply(base, f, segment_joined=True).where(records.search_condition(query))
+    _, condition, _ = records.resolve_term(conn, f=f, query=query)
+    base = filters.apply(base, f, segment_joined=True).where(condition)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
@@ -499,8 +500,7 @@ def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
     if not creates:
         return 0
     columns = [*CUSTOMER_FIELDS, "Age"]
-    rows = [{k: c.get(k) for k in columns} for c in creates]
-    conn.execute(insert(customer_info), rows)
+    audit.bulk_insert(conn, customer_info, columns, ([c.get(k) for k in columns] for c in creates))
     ids = _ids_by_email(conn, {c["Email"] for c in creates})
     for c in creates:
         cid = ids[c["Email"]]
@@ -588,7 +588,8 @@ def _write_preferences(conn, prefs, email_to_id, actor, at, audit_rows) -> tuple
             )
             updated += 1
     if new_rows:
-        conn.execute(insert(customer_preferences), new_rows)
+        columns = list(new_rows[0])
+        audit.bulk_insert(conn, customer_preferences, columns, ([r[k] for k in columns] for r in new_rows))
         created = len(new_rows)
         audit_rows += [
             r
@@ -617,7 +618,8 @@ def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
         }
         for s in segs
     ]
-    conn.execute(insert(customer_segments), rows)
+    columns = list(rows[0])
+    audit.bulk_insert(conn, customer_segments, columns, ([r[k] for k in columns] for r in rows))
     audit_rows += [
         r
         for row in rows

@@ -100,11 +100,14 @@ def name_prefix_condition(text: str) -> ColumnElement[bool]:
     return or_(*(_prefix_range(ci.Customer_Name, v) for v in _case_variants(text)))
 
 
-def name_contains_condition(text: str) -> ColumnElement[bool]:
+def name_contains_condition(text: str, dialect: str = "") -> ColumnElement[bool]:
+    if dialect in ("sqlite", "mysql", "mariadb"):
+        # LIKE is already case-insensitive there (ASCII / *_ci collation): no lower() per row
+        return ci.Customer_Name.contains(text, autoescape=True)
     return ci.Customer_Name.icontains(text, autoescape=True)
 
 
-def _term_conditions(query: str) -> list[tuple[str, ColumnElement[bool]]]:
+def _term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnElement[bool]]]:
     """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins)."""
     query = " ".join(query.split())
     if not query:
@@ -120,7 +123,10 @@ def _term_conditions(query: str) -> list[tuple[str, ColumnElement[bool]]]:
         if query.isdigit() and len(digits) <= 10 and int(digits) < 2**31:
             parts.append(ci.Customer_ID == int(digits))
         return [("id_or_phone", or_(*parts) if parts else false())]
-    return [("name_prefix", name_prefix_condition(query)), ("name_contains", name_contains_condition(query))]
+    return [
+        ("name_prefix", name_prefix_condition(query)),
+        ("name_contains", name_contains_condition(query, dialect)),
+    ]
 
 
 def _base(f: CustomerFilter, condition: ColumnElement[bool], columns) -> Select:
@@ -147,7 +153,9 @@ def _search_columns():
 
 
 def _capped_count(conn: Connection, f: CustomerFilter, condition, cap: int) -> int:
-    inner = _base(f, condition, [ci.Customer_ID]).limit(cap + 1).subquery()
+    # Customer_Info alone (current_segment joined only when the filter needs it), stopping at cap + 1.
+    stmt = filters.apply(select(ci.Customer_ID), f).where(condition)
+    inner = stmt.limit(cap + 1).subquery()
     return conn.execute(select(func.count()).select_from(inner)).scalar_one()
 
 
@@ -194,6 +202,26 @@ def _page(conn, f, condition, sort, descending, after, limit) -> tuple[pd.DataFr
     return frame, next_after
 
 
+def resolve_term(
+    conn: Connection, *, f: CustomerFilter, query: str = "", match: str = "auto"
+) -> tuple[str, ColumnElement[bool], int]:
+    """(match kind, condition, capped total) for a search term: name prefix, else contains, ...
+
+    match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
+    """
+    candidates = _term_conditions(query or "", conn.dialect.name)
+    if match == "prefix":
+        candidates = candidates[:1]
+    elif match == "contains" and len(candidates) > 1:
+        candidates = candidates[1:]
+    for i, (kind, condition) in enumerate(candidates):
+        total = _capped_count(conn, f, condition, TOTAL_CAP)
+        if total == 0 and i < len(candidates) - 1:
+            continue
+        return (kind if total else "none"), condition, total
+    raise AssertionError("unreachable")
+
+
 def search(
     conn: Connection,
     *,
@@ -209,29 +237,21 @@ def search(
 
     match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
     """
-    candidates = _term_conditions(query or "")
-    if match == "prefix":
-        candidates = candidates[:1]
-    elif match == "contains" and len(candidates) > 1:
-        candidates = candidates[1:]
-    for i, (kind, condition) in enumerate(candidates):
-        total = _capped_count(conn, f, condition, TOTAL_CAP)
-        if total == 0 and i < len(candidates) - 1:
-            continue
-        frame, next_after = _page(conn, f, condition, sort, descending, after, limit)
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
+    kind, condition, total = resolve_term(conn, f=f, query=query, match=match)
+    if total == 0:
         return SearchPage(
-            rows=frame,
-            total=total,
-            next_after=next_after,
-            total_is_capped=total > TOTAL_CAP,
-            match=kind if total else "none",
+            rows=pd.DataFrame(columns=list(SEARCH_COLUMNS)), total=0, next_after=None, match=kind
         )
-    raise AssertionError("unreachable")
-
-
-def search_condition(query: str) -> ColumnElement[bool]:
-    """The condition search() would use for `query` (first candidate; used by the CSV export)."""
-    return _term_conditions(query or "")[0][1]
+    frame, next_after = _page(conn, f, condition, sort, descending, after, limit)
+    return SearchPage(
+        rows=frame,
+        total=total,
+        next_after=next_after,
+        total_is_capped=total > TOTAL_CAP,
+        match=kind,
+    )
 
 
 # --- one customer --------------------------------------------------------------------------
