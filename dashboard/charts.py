@@ -82,11 +82,14 @@ def rupee_ticks(max_value: float, ticks: int = 5) -> tuple[list[float], list[str
     step = _nice_step(float(max_value or 0), ticks)
     n = max(1, math.ceil((max_value or 0) / step))
     vals = [i * step for i in range(n + 1)]
-    for digits in (0, 1, 2):  # as few decimals as keep the labels distinct
-        text = [rupees(v, digits=digits) if v else "₹0" for v in vals]
-        if len(set(text)) == len(text):
-            break
-    return vals, text
+    digits = next((d for d in (0, 1, 2) if all(_exact(v, d) for v in vals)), 2)
+    return vals, [rupees(v, digits=digits) if v else "₹0" for v in vals]
+
+
+def _exact(v: float, digits: int) -> bool:
+    """Does rupees(v, digits=digits) show v without rounding?"""
+    unit = 1e7 if v >= 1e7 else 1e5 if v >= 1e5 else 1
+    return abs(round(v / unit, digits) - v / unit) < 1e-9
 
 
 def _rupee_axis(fig: go.Figure, max_value: float, *, axis: str = "y", title: str = "₹", **kw) -> None:
@@ -122,8 +125,7 @@ def _hbar(
             orientation="h",
             marker_color=colors,
             text=text,
-            textposition="auto",
-            insidetextanchor="end",
+            textposition="outside",
             cliponaxis=False,
             hovertext=hover,
             customdata=custom,
@@ -135,7 +137,7 @@ def _hbar(
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
     top = _max(df[value])
     if money:
-        _rupee_axis(fig, top * 1.25, axis="x", title=x_title)
+        _rupee_axis(fig, top * 1.3, axis="x", title=x_title)
     else:
         fig.update_xaxes(title=x_title, range=[0, top * 1.3 or 1], tickformat=",d", nticks=5)
     return fig
@@ -337,31 +339,47 @@ def value_total_by_category(df: pd.DataFrame) -> go.Figure:
 
 
 def value_mean_median(df: pd.DataFrame) -> go.Figure:
-    """[category, ..., mean, median] -> mean and median lifetime value per category."""
+    """[category, ..., mean, median] -> dot plot of mean (●) and median (◆) per category, log scale."""
     df = _category_sorted(df, "category", style.CATEGORY_ORDER)
     colors = [style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]]
     fig = go.Figure()
-    for name, col, opacity in (("Mean", "mean", 1.0), ("Median", "median", 0.5)):
+    for name, col, symbol, pos in (
+        ("Median", "median", "diamond-open", "middle left"),
+        ("Mean", "mean", "circle", "middle right"),
+    ):
         fig.add_trace(
-            go.Bar(
+            go.Scatter(
                 name=name,
-                x=df["category"],
-                y=df[col],
-                marker={"color": colors, "opacity": opacity, "line": {"color": colors, "width": 1.5}},
-                customdata=list(df["category"]),
+                y=df["category"],
+                x=df[col],
+                mode="markers+text",
+                marker={
+                    "color": colors,
+                    "size": 14,
+                    "symbol": symbol,
+                    "line": {"width": 2.5, "color": colors},
+                },
                 text=[rupees(v) for v in df[col]],
-                textposition="outside",
-                cliponaxis=False,
+                textposition=pos,
+                customdata=list(df["category"]),
                 hovertext=[
                     f"<b>{c}</b><br>{name} {rupees(v)}" for c, v in zip(df["category"], df[col], strict=True)
                 ],
             )
         )
     _hover(fig)
-    _layout(fig, "Mean (solid) and median (light) lifetime value per segment", legend=True, barmode="group")
-    fig.update_xaxes(title="Segment category")
-    top = _max(pd.concat([df["mean"], df["median"]]))
-    _rupee_axis(fig, top * 1.15, title="Lifetime value (₹)")
+    _layout(fig, "Mean (●) and median (◆) value per segment")
+    lo = max(1.0, float(pd.concat([df["mean"], df["median"]]).min() or 1))
+    hi = _max(pd.concat([df["mean"], df["median"]])) or 10.0
+    ticks = [t for t in (1e3, 1e4, 1e5, 1e6, 1e7, 1e8) if lo / 10 <= t <= hi * 10]
+    fig.update_xaxes(
+        type="log",
+        title="Lifetime value (₹, log scale)",
+        range=[math.log10(lo) - 0.6, math.log10(hi) + 0.6],
+        tickvals=ticks,
+        ticktext=[rupees(t, digits=0) for t in ticks],
+    )
+    fig.update_yaxes(autorange="reversed", title=None)
     return fig
 
 
@@ -387,7 +405,7 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
 
 
 def category_tree(df: pd.DataFrame) -> go.Figure:
-    """[category, segment_name, segments, total] -> sunburst: category -> segment name, sized by value."""
+    """[category, segment_name, segments, total] -> treemap: category -> segment name, area = value."""
     ids, labels, parents, values, colors, hover = [], [], [], [], [], []
     for cat in [c for c in style.CATEGORY_ORDER if c in set(df["category"])]:
         part = df[df["category"] == cat]
@@ -407,7 +425,7 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
             colors.append(style.color_for(style.CATEGORY_COLORS, cat))
             hover.append(f"<b>{name}</b> ({cat})<br>{rupees(total)}<br>{number(n)} segments")
     fig = go.Figure(
-        go.Sunburst(
+        go.Treemap(
             ids=ids,
             labels=labels,
             parents=parents,
@@ -415,13 +433,14 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
             branchvalues="total",
             marker={"colors": colors, "line": {"color": "white", "width": 1.5}},
             hovertext=hover,
-            insidetextorientation="radial",
-            leaf={"opacity": 0.7},
-            maxdepth=2,
+            texttemplate="<b>%{label}</b><br>%{percentRoot:.0%}",
+            textfont={"color": "white"},
+            pathbar={"visible": False},
+            tiling={"pad": 2},
         )
     )
     _hover(fig)
-    return _layout(fig, "Lifetime value by category and segment name", height=440)
+    return _layout(fig, "Lifetime value by category and segment name (area = ₹)", height=420)
 
 
 def engagement_by_category(df: pd.DataFrame) -> go.Figure:
@@ -434,7 +453,7 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
         shares = [counts[c] / (totals.get(c, 0) or 1) for c in cats]
         fig.add_trace(
             go.Bar(
-                name=f"{level} engagement",
+                name=level,
                 y=cats,
                 x=[s * 100 for s in shares],
                 orientation="h",
@@ -450,9 +469,8 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
             )
         )
     _hover(fig)
-    _layout(
-        fig, "Engagement mix per segment category (current segment)", legend=True, barmode="stack", height=300
-    )
+    _layout(fig, "Engagement level mix per category", legend=True, barmode="stack", height=300)
+    fig.update_layout(legend_traceorder="normal")
     fig.update_xaxes(title="Share of the category's customers (%)", range=[0, 100], ticksuffix="%")
     fig.update_yaxes(autorange="reversed", title=None)
     return fig
@@ -470,7 +488,7 @@ def pareto(df: pd.DataFrame, shares: dict | None = None) -> go.Figure:
             mode="lines",
             line={"color": style.LIGHT_GREY, "dash": "dash"},
             hoverinfo="skip",
-            name="Equal value per customer",
+            name="Equal shares",
         )
     )
     fig.add_trace(
@@ -479,7 +497,7 @@ def pareto(df: pd.DataFrame, shares: dict | None = None) -> go.Figure:
             y=y,
             mode="lines",
             line={"color": style.ACCENT, "width": 3},
-            name="Customers by value",
+            name="Actual",
             hovertext=[
                 f"Top {a:.0f}% of customers hold {b:.1f}% of the value" for a, b in zip(x, y, strict=True)
             ],
@@ -502,9 +520,7 @@ def pareto(df: pd.DataFrame, shares: dict | None = None) -> go.Figure:
                     hovertemplate="%{hovertext}<extra></extra>",
                 )
             )
-    _layout(
-        fig, "Value concentration (Pareto): share of lifetime value held by the top customers", legend=True
-    )
+    _layout(fig, "Value concentration (Pareto curve)", legend=True)
     fig.update_xaxes(title="Customers, highest value first (%)", range=[0, 100], ticksuffix="%")
     fig.update_yaxes(title="Share of total lifetime value (%)", range=[0, 102], ticksuffix="%")
     return fig
@@ -678,7 +694,7 @@ def risk_vs_inactivity(df: pd.DataFrame) -> go.Figure:
     )
     _hover(fig)
     _layout(fig, "Mean churn risk by days since last login")
-    fig.update_xaxes(title="Days since last login", type="category")
+    fig.update_xaxes(title="Days since last login", type="category", tickangle=0, tickfont={"size": 11})
     fig.update_yaxes(title="Mean risk score (0–100)", range=[0, 105])
     return fig
 

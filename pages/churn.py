@@ -76,13 +76,15 @@ else:
         ],
         column_config={
             "Customer": st.column_config.LinkColumn(
-                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page"
+                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page", width="small"
             ),
-            "Customer_Name": "Name",
-            "Segment_Category": "Category",
+            "Customer_Name": st.column_config.TextColumn("Name", width="medium"),
+            "City": st.column_config.TextColumn("City", width="small"),
+            "State": st.column_config.TextColumn("State", width="small"),
+            "Segment_Category": st.column_config.TextColumn("Category", width="small"),
             "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="₹%,.0f"),
             "Risk_Score": st.column_config.ProgressColumn(
-                "Risk score", min_value=0, max_value=100, format="%.1f"
+                "Risk", min_value=0, max_value=100, format="%.0f", width="small"
             ),
             "Value_At_Risk": st.column_config.NumberColumn("Value at risk (₹)", format="₹%,.0f"),
         },

@@ -54,12 +54,14 @@ with right:
 dist = data.value_distribution(f)
 filters.chart(charts.value_distribution(dist), dist, key="sg-dist")
 
-left, right = st.columns([2, 3], gap="large")
+tree = data.category_tree(f)
+filters.chart(charts.category_tree(tree), tree, key="sg-tree", drill=("categories",))
+st.caption(
+    "Each box is a segment name inside its category, sized by lifetime value. Click a category to filter."
+)
+
+left, right = st.columns(2, gap="large")
 with left:
-    tree = data.category_tree(f)
-    filters.chart(charts.category_tree(tree), tree, key="sg-tree", drill=("categories",))
-    st.caption("Inner ring: segment category; outer ring: segment name. Click a slice to zoom in and filter.")
-with right:
     engagement = data.engagement_by_category(f)
     filters.chart(
         charts.engagement_by_category(engagement),
@@ -67,5 +69,6 @@ with right:
         key="sg-engagement",
         drill=("categories", "engagements"),
     )
+with right:
     curve = data.pareto(f)
     filters.chart(charts.pareto(curve, shares), curve, key="sg-pareto")

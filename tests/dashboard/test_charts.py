@@ -148,7 +148,7 @@ def test_value_by_category_in_category_order_with_rupee_labels():
     assert bar.marker.color[0] == style.CATEGORY_COLORS["VIP"]
 
 
-def test_sunburst_nodes_and_parents():
+def test_treemap_nodes_and_parents():
     sb = charts.category_tree(CASES["category_tree"][1]).data[0]
     assert list(sb.ids) == ["VIP", "VIP/Elite", "VIP/Gold", "Economy", "Economy/Saver"]
     assert list(sb.parents) == ["", "VIP", "VIP", "", "Economy"]
@@ -158,7 +158,7 @@ def test_sunburst_nodes_and_parents():
 def test_engagement_shares_per_category():
     fig = charts.engagement_by_category(CASES["engagement"][1])
     shares = {t.name: list(t.x) for t in fig.data}
-    assert shares == {"High engagement": [75.0], "Medium engagement": [0.0], "Low engagement": [25.0]}
+    assert shares == {"High": [75.0], "Medium": [0.0], "Low": [25.0]}
     assert fig.data[0].customdata[0] == ["VIP", "High"] or list(fig.data[0].customdata[0]) == ["VIP", "High"]
 
 
@@ -217,6 +217,7 @@ def test_consent_rates_all_first_and_in_percent():
     [
         (4_00_000, ["₹0", "₹1 L", "₹2 L", "₹3 L", "₹4 L"]),
         (1.6e7, ["₹0", "₹50.0 L", "₹1.0 Cr", "₹1.5 Cr", "₹2.0 Cr"]),
+        (1.2e8, ["₹0", "₹2.5 Cr", "₹5.0 Cr", "₹7.5 Cr", "₹10.0 Cr", "₹12.5 Cr"]),
         (900, ["₹0", "₹200", "₹400", "₹600", "₹800", "₹1,000"]),
     ],
 )
