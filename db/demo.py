@@ -543,22 +543,22 @@ def seed(
             # Outside the transaction (no effect or an error inside one). The generated rows
             # reference customers written just before them, so foreign keys can be off; the
             # big page cache keeps the dirty pages of the load in memory for the index builds.
-            cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-            fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.exec_driver_sql(f"PRAGMA cache_size={-SQLITE_LOAD_CACHE_KIB:d}")
-            conn.commit()
+            # On the DBAPI connection, which runs in autocommit until SQLAlchemy emits BEGIN.
+            raw = conn.connection.driver_connection
+            cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
+            fks = raw.execute("PRAGMA foreign_keys").fetchone()[0]
+            raw.execute("PRAGMA synchronous=OFF")
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute(f"PRAGMA cache_size={-SQLITE_LOAD_CACHE_KIB:d}")
         try:
             with conn.begin():
                 counts, bulk = _seed_in(conn, customers, seed, reset, progress, today)
         finally:
             if dialect == "sqlite":
                 conn.rollback()
-                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-                conn.exec_driver_sql(f"PRAGMA foreign_keys={int(fks):d}")
-                conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size):d}")
-                conn.commit()
+                raw.execute("PRAGMA synchronous=NORMAL")
+                raw.execute(f"PRAGMA foreign_keys={int(fks):d}")
+                raw.execute(f"PRAGMA cache_size={int(cache_size):d}")
     if dialect == "postgresql" and bulk:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in (customer_info, customer_preferences, customer_segments):

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _sqlite_begin):
+    # otherwise SAVEPOINT may open the outermost transaction and RELEASE would commit it.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -20,6 +23,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA mmap_size=1073741824")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 # MariaDB / MySQL report a failed CHECK as an OperationalError (4025 / 3819); it is an integrity error.
@@ -42,6 +49,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
