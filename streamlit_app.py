@@ -1,5 +1,8 @@
 """Routing only: settings, the sign-in gate, and the pages this user's role may use."""
 
+from pathlib import Path
+from urllib.parse import urlparse
+
 import streamlit as st
 
 from dashboard import auth, resources
@@ -26,15 +29,27 @@ PAGES = [
 
 
 def _signed_out() -> None:
-    """The only page while no one is signed in: the gate above has drawn the sign-in screen."""
+    """The only page while no one is signed in: the gate has drawn the sign-in screen."""
+
+
+def _requested_page() -> str | None:
+    """The page a signed-out visitor asked for (a shared link), if it is one of ours."""
+    path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    return path if path in {Path(p).stem for _, p, *_ in PAGES} else None
 
 
 resources.engine()
+if message := resources.first_run_message():
+    st.toast(message)
 actor = auth.gate()
 if actor is None:
-    # Always call st.navigation, also when signed out: that switches Streamlit off its legacy
-    # pages/-directory mode, in which every pages/*.py would be reachable by URL without this gate.
-    st.navigation([st.Page(_signed_out, title="Sign in", url_path="sign-in")], position="hidden").run()
+    # Calling st.navigation also when signed out switches Streamlit off its legacy pages/ folder
+    # mode. A shared link (/customer?id=42) keeps its address through sign-in: a blank stand-in
+    # page answers to its path, and after sign-in the real page (if the role allows) opens.
+    pages = [st.Page(_signed_out, title="Sign in", url_path="sign-in", default=True)]
+    if target := _requested_page():
+        pages.append(st.Page(_signed_out, title="Sign in", url_path=target))
+    st.navigation(pages, position="hidden").run()
     st.stop()
 
 sections: dict[str, list[st.Page]] = {}
@@ -43,6 +58,4 @@ for section, path, title, icon, role in PAGES:
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
 auth.sidebar_account(actor)
-if message := resources.first_run_message():
-    st.toast(message)
 st.navigation(sections).run()

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dashboard import resources
+from dashboard.guard import through_app
 from db import users
 from db.access import Actor
 
@@ -72,20 +73,9 @@ def session_for(actor: Actor, *, via: str = "password", last_seen: float | None 
     return {"username": actor.username, "role": actor.role, "via": via, "last_seen": last_seen or time.time()}
 
 
-def _routed_by_streamlit_app() -> bool:
-    """False when Streamlit ran a pages/*.py file directly in its legacy pages-directory mode
-    (possible on the first run of a fresh server process, before streamlit_app.py called
-    st.navigation), i.e. without the gate."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - internal module moved
-        return True
-    return not PagesManager.uses_pages_directory
-
-
 def current_actor() -> Actor | None:
-    if not _routed_by_streamlit_app():
-        st.stop()
+    """The signed-in actor of this session (pages call it first), or None when signed out."""
+    through_app()
     state = st.session_state.get(SESSION_KEY)
     if not state:
         return None
