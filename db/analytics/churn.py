@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, case, func
+from sqlalchemy import Connection, case, func, select
 
 from db.analytics.common import empty, filtered, floor_div, frame, label, ordered, risk_band, value_times_risk
 from db.filters import RISK_HIGH_FROM, CustomerFilter
@@ -181,24 +181,38 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 def top_at_risk(conn: Connection, *, f: CustomerFilter, limit: int = 100) -> pd.DataFrame:
     """The High-band customers with the largest value at risk (ties: lowest Customer_ID first)."""
+    # Rank on current_segment first (joined to Customer_Info only when the filter needs it),
+    # then fetch names and places of the `limit` winners: no join for every High-band row.
     var = value_times_risk(cs).label("var")
-    stmt = (
+    ranked = (
         filtered(
-            ci.Customer_ID,
-            ci.Customer_Name,
-            ci.City,
-            ci.State,
+            cs.Customer_ID,
             cs.Segment_Category,
             cs.Lifetime_Value,
             cs.Risk_Score,
             var,
             f=f,
             anchor=current_segment,
-            needs=[customer_info],
         )
         .where(cs.Risk_Score >= RISK_HIGH_FROM)
         .order_by(var.desc(), cs.Customer_ID)
         .limit(limit)
+        .subquery()
+    )
+    r = ranked.c
+    stmt = (
+        select(
+            r.Customer_ID,
+            ci.Customer_Name,
+            ci.City,
+            ci.State,
+            r.Segment_Category,
+            r.Lifetime_Value,
+            r.Risk_Score,
+            r.var,
+        )
+        .select_from(ranked.join(customer_info, ci.Customer_ID == r.Customer_ID))
+        .order_by(r.var.desc(), r.Customer_ID)
     )
     cols = [
         "Customer_ID",
