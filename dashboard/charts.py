@@ -114,10 +114,14 @@ def _hbar(
     custom: list | None = None,
     money: bool = False,
     noun: str = "customers",
+    text: list[str] | None = None,
 ) -> go.Figure:
     """Horizontal bars, largest at the top, values printed at the bar ends."""
-    text = [rupees(v) if money else number(v) for v in df[value]]
-    hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(df[label], text, strict=True)]
+    plain = [rupees(v) if money else number(v) for v in df[value]]
+    hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(df[label], plain, strict=True)]
+    text = text or plain
+    # Room right of the longest bar for its label (~0.045 of the axis per character).
+    headroom = 1.1 + 0.045 * max((len(t) for t in text), default=0)
     fig = go.Figure(
         go.Bar(
             y=df[label].astype(str),
@@ -137,9 +141,9 @@ def _hbar(
     fig.update_yaxes(autorange="reversed", title=None, automargin=True)
     top = _max(df[value])
     if money:
-        _rupee_axis(fig, top * 1.3, axis="x", title=x_title)
+        _rupee_axis(fig, top * headroom, axis="x", title=x_title)
     else:
-        fig.update_xaxes(title=x_title, range=[0, top * 1.3 or 1], tickformat=",d", nticks=5)
+        fig.update_xaxes(title=x_title, range=[0, top * headroom or 1], tickformat=",d", nticks=5)
     return fig
 
 
@@ -172,8 +176,8 @@ def status_mix(df: pd.DataFrame) -> go.Figure:
         x_title="Customers",
         colors=[style.color_for(style.STATUS_COLORS, s) for s in df["status"]],
         custom=list(df["status"]),
+        text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]],
     )
-    fig.update_traces(text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]])
     return fig
 
 
@@ -220,8 +224,8 @@ def gender_mix(df: pd.DataFrame) -> go.Figure:
         x_title="Customers",
         colors=[style.color_for(style.GENDER_COLORS, g) for g in df["gender"]],
         custom=list(df["gender"]),
+        text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]],
     )
-    fig.update_traces(text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]])
     return fig
 
 
@@ -300,12 +304,34 @@ def _histogram_bars(df: pd.DataFrame, count: str, color: str, what: str, fmt=num
     return go.Bar(x=mids, y=df[count], width=widths, marker_color=color, marker_line_width=0, hovertext=hover)
 
 
+def bin_labels(starts, ends, fmt=number) -> list[str]:
+    """'0–500', '500–1,000', ... and '9,000+' for a last bin much wider than the others (overflow)."""
+    starts, ends = list(starts), list(ends)
+    widths = sorted(b - a for a, b in zip(starts, ends, strict=True))
+    typical = widths[len(widths) // 2] if widths else 0
+    labels = [f"{fmt(a)}–{fmt(b)}" for a, b in zip(starts, ends, strict=True)]
+    if len(labels) > 2 and ends[-1] - starts[-1] > 3 * typical:
+        labels[-1] = f"{fmt(starts[-1])}+"
+    return labels
+
+
 def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
-    """[bin_start, bin_end, customers] -> histogram of loyalty points."""
-    fig = go.Figure(_histogram_bars(df, "customers", style.ACCENT, "customers"))
+    """[bin_start, bin_end, customers] -> histogram of loyalty points (an overflow bin shown as 'N+')."""
+    labels = bin_labels(df["bin_start"], df["bin_end"])
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=df["customers"],
+            marker_color=style.ACCENT,
+            hovertext=[
+                f"<b>{lab} points</b><br>{number(c)} customers"
+                for lab, c in zip(labels, df["customers"], strict=True)
+            ],
+        )
+    )
     _hover(fig)
-    _layout(fig, "Loyalty points: how many customers hold how many", bargap=0.04)
-    fig.update_xaxes(title="Loyalty points", tickformat=",d")
+    _layout(fig, "Loyalty points: customers per points range", bargap=0.08)
+    fig.update_xaxes(title="Loyalty points", type="category", tickangle=-45, tickfont={"size": 10})
     fig.update_yaxes(title="Customers", tickformat=",d")
     return fig
 
@@ -694,7 +720,7 @@ def risk_vs_inactivity(df: pd.DataFrame) -> go.Figure:
     )
     _hover(fig)
     _layout(fig, "Mean churn risk by days since last login")
-    fig.update_xaxes(title="Days since last login", type="category", tickangle=0, tickfont={"size": 11})
+    fig.update_xaxes(title="Days since last login", type="category", tickangle=-30)
     fig.update_yaxes(title="Mean risk score (0–100)", range=[0, 105])
     return fig
 
@@ -746,8 +772,8 @@ def channel_mix(df: pd.DataFrame) -> go.Figure:
         x_title="Preference records",
         colors=[style.color_for(style.CHANNEL_COLORS, c) for c in df["channel"]],
         noun="preferences",
+        text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["preferences"]],
     )
-    fig.update_traces(text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["preferences"]])
     return fig
 
 

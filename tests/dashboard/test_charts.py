@@ -225,6 +225,17 @@ def test_rupee_ticks_are_distinct_and_indian(top, labels):
     assert charts.rupee_ticks(top)[1] == labels
 
 
+@pytest.mark.parametrize(
+    ("starts", "ends", "labels"),
+    [
+        ([0, 500, 1000], [500, 1000, 1500], ["0–500", "500–1,000", "1,000–1,500"]),
+        ([0, 500, 9000], [500, 1000, 130338], ["0–500", "500–1,000", "9,000+"]),
+    ],
+)
+def test_bin_labels(starts, ends, labels):
+    assert charts.bin_labels(starts, ends) == labels
+
+
 def test_empty_figure_carries_the_message():
     fig = charts.empty_figure()
     assert fig.layout.annotations[0].text == charts.NO_MATCH
