@@ -252,7 +252,7 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
             "Phone",
             value=_str(initial.get("Phone")),
             key=f"{k}.Phone",
-            help="Any common format, e.g. 98765 43210 or +91-98765-43210 (stored as +919876543210).",
+            help="With or without +91 or a leading 0, spaces or dashes (stored as +91 and 10 digits).",
         )
         _field_error(state, "Phone")
         genders = ("", *GENDERS)

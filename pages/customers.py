@@ -22,7 +22,7 @@ query = c_search.text_input(
     key="cl.query",
     placeholder="Name, email, phone (any format) or customer ID",
     help="A name matches from its start or anywhere inside; an email from its start; a phone in any "
-    "format (98765 43210, +91-98765-43210, 09876543210); a number alone is also tried as a customer ID.",
+    "format, with or without +91, 0, spaces or dashes; a number alone is also tried as a customer ID.",
 ).strip()
 sort_label = c_sort.selectbox("Sort by", list(rd.SORTS), key="cl.sort")
 descending = c_dir.toggle("Descending", key="cl.desc")
