@@ -559,6 +559,8 @@ def seed(
                 raw.execute("PRAGMA synchronous=NORMAL")
                 raw.execute(f"PRAGMA foreign_keys={int(fks):d}")
                 raw.execute(f"PRAGMA cache_size={int(cache_size):d}")
+                if customers >= BULK_INDEX_THRESHOLD:  # don't leave a WAL file as big as the load
+                    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     if dialect == "postgresql" and bulk:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in (customer_info, customer_preferences, customer_segments):
