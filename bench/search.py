@@ -75,7 +75,7 @@ def samples(conn) -> dict:
         "phone_zero": f"0{local}",
         "first_name": row["Customer_Name"].split()[0],
         "name_prefix": row["Customer_Name"][:8].lower(),
-        "surname": row["Customer_Name"].split()[-1],
+        "surname": max(row["Customer_Name"].split(), key=len),
         "state": row["State"],
     }
 
@@ -103,6 +103,8 @@ def scenarios(s: dict) -> list[tuple[str, dict]]:
         ("sort Join_Date desc", {"f": ALL, "sort": "Join_Date", "descending": True}),
         ("sort Risk_Score desc", {"f": ALL, "sort": "Risk_Score", "descending": True}),
         ("sort Customer_Name, state filter", {"f": state, "sort": "Customer_Name"}),
+        ("sort Risk_Score, state filter", {"f": state, "sort": "Risk_Score"}),
+        ("sort City desc, VIP filter", {"f": vip, "sort": "City", "descending": True}),
     ]
 
 

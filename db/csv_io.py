@@ -504,14 +504,15 @@ def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
     ids = _ids_by_email(conn, {c["Email"] for c in creates})
     for c in creates:
         cid = ids[c["Email"]]
-        audit_rows += audit.rows_for(
-            actor=actor,
-            action="create",
-            table_name="Customer_Info",
-            record_id=cid,
-            customer_id=cid,
-            changes={k: (None, c[k]) for k in columns if c.get(k) is not None},
-            at=at,
+        audit_rows.append(
+            audit.create_row(
+                actor=actor,
+                table_name="Customer_Info",
+                record_id=cid,
+                customer_id=cid,
+                values={k: c.get(k) for k in columns},
+                at=at,
+            )
         )
     return len(creates)
 
@@ -592,17 +593,15 @@ def _write_preferences(conn, prefs, email_to_id, actor, at, audit_rows) -> tuple
         audit.bulk_insert(conn, customer_preferences, columns, ([r[k] for k in columns] for r in new_rows))
         created = len(new_rows)
         audit_rows += [
-            r
-            for row in new_rows
-            for r in audit.rows_for(
+            audit.create_row(
                 actor=actor,
-                action="create",
                 table_name="Customer_Preferences",
                 record_id=None,
                 customer_id=row["Customer_ID"],
-                changes={k: (None, v) for k, v in row.items() if k != "Customer_ID"},
+                values={k: v for k, v in row.items() if k != "Customer_ID"},
                 at=at,
             )
+            for row in new_rows
         ]
     return created, updated
 
@@ -621,16 +620,14 @@ def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
     columns = list(rows[0])
     audit.bulk_insert(conn, customer_segments, columns, ([r[k] for k in columns] for r in rows))
     audit_rows += [
-        r
-        for row in rows
-        for r in audit.rows_for(
+        audit.create_row(
             actor=actor,
-            action="create",
             table_name="Customer_Segments",
             record_id=None,
             customer_id=row["Customer_ID"],
-            changes={k: (None, v) for k, v in row.items() if k in SEGMENT_FIELDS},
+            values={k: v for k, v in row.items() if k in SEGMENT_FIELDS},
             at=at,
         )
+        for row in rows
     ]
     return len(rows)

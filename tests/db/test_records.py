@@ -45,7 +45,7 @@ def _all_pages(conn, **kwargs) -> list[int]:
         assert pages < 100
 
 
-@pytest.mark.parametrize("sort", ["Customer_ID", "Customer_Name", "Join_Date", "Risk_Score", "City"])
+@pytest.mark.parametrize("sort", ["Customer_ID", "Customer_Name", "Join_Date", "City", "Email"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_keyset_paging_returns_each_row_exactly_once(seeded_engine, sort, descending):
     f = CustomerFilter(genders=("Female",))
@@ -60,6 +60,27 @@ def test_keyset_paging_returns_each_row_exactly_once(seeded_engine, sort, descen
     assert set(seen) == expected
     assert first.total == len(expected)
     assert list(first.rows.columns) == list(records.SEARCH_COLUMNS)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_paging_by_risk_score_with_ties(conn, descending):
+    ids = []
+    for i in range(130):
+        cid = insert_customer(conn, City="Riskpur")
+        insert_segment(conn, cid, Risk_Score=(i * 7) % 5 * 10)  # 5 distinct scores: many ties
+        ids.append(cid)
+    insert_customer(conn, City="Riskpur")  # no segment: not listed when sorting by risk
+    refresh(conn, customer_ids=ids)
+    f = CustomerFilter(cities=("Riskpur",))
+    seen = _all_pages(conn, f=f, sort="Risk_Score", descending=descending)
+    assert sorted(seen) == sorted(ids)
+    assert records.search(conn, f=f, sort="Risk_Score").total == 130
+    assert records.search(conn, f=f).total == 131
+    scores = [
+        float(s)
+        for s in records.search(conn, f=f, sort="Risk_Score", descending=descending).rows["Risk_Score"]
+    ]
+    assert scores == sorted(scores, reverse=descending)
 
 
 def test_sort_order_is_respected(seeded_engine):

@@ -233,3 +233,57 @@ def test_segment_rules(changes, field, expected, message):
         assert validate_segment(data)[field] == expected
     else:
         assert _errors(validate_segment, data)[field].startswith(message)
+
+
+EMAILS = [
+    "priya.sharma@gmail.com",
+    "Priya.Sharma+tag@Example.co.in",
+    "a_b-c@sub-domain.example.org",
+    "x@y.test",
+    "x@localhost",
+    "x@y.local",
+    ".x@example.com",
+    "x.@example.com",
+    "x..y@example.com",
+    "x@-example.com",
+    "x@example-.com",
+    "x@example.c",
+    "x@example.123",
+    "o'brien@example.com",
+    "ü@example.com",
+    "x@exämple.com",
+    "a" * 64 + "@example.com",
+    "a" * 65 + "@example.com",
+    "x@" + "a" * 63 + ".com",
+    "x@" + "a" * 64 + ".com",
+]
+
+
+@pytest.mark.parametrize("text", EMAILS)
+def test_email_fast_path_agrees_with_email_validator(text):
+    from email_validator import EmailNotValidError, validate_email
+
+    from db.validation import _Bad, normalize_email
+
+    try:
+        expected = validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    try:
+        got = normalize_email(text)
+    except _Bad:
+        got = None
+    assert got == expected
+
+
+def test_phone_prefix_cache_agrees_with_phonenumbers():
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(5)
+    numbers = [f"+91{rng.randrange(1_000_000_000, 10_000_000_000)}" for _ in range(3000)]
+    for number in numbers:
+        parsed = phonenumbers.parse(number, "IN")
+        expected = number if phonenumbers.is_valid_number(parsed) else None
+        assert normalize_phone(number) == expected, number
