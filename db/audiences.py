@@ -570,3 +570,11 @@ def delete(conn: Connection, audience_id: int, *, actor: Actor) -> None:
     require(actor, "editor", action="deleting a saved audience")
     with _tx(conn):
         conn.execute(saved_audience.delete().where(saved_audience.c.id == audience_id))
+
+
+def segment_names(conn: Connection, categories: tuple[str, ...] = ()) -> list[str]:
+    """Distinct Segment_Name of the current segments (of those categories when given)."""
+    stmt = select(cs.Segment_Name).distinct().order_by(cs.Segment_Name)
+    if categories:
+        stmt = stmt.where(cs.Segment_Category.in_(categories))
+    return [r[0] for r in conn.execute(stmt) if r[0] is not None]
