@@ -21,6 +21,7 @@ PAGES = [
     ("Customers", "pages/customers.py", "Customer list", ":material/person_search:", "viewer"),
     ("Customers", "pages/customer.py", "Customer 360", ":material/badge:", "viewer"),
     ("Customers", "pages/new_customer.py", "New customer", ":material/person_add:", "editor"),
+    ("Campaigns", "pages/audiences.py", "Audiences", ":material/campaign:", "viewer"),
     ("Admin", "pages/import_csv.py", "Import CSV", ":material/upload_file:", "admin"),
     ("Admin", "pages/users.py", "Users", ":material/manage_accounts:", "admin"),
     ("Admin", "pages/audit_log.py", "Audit log", ":material/history:", "admin"),
