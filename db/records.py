@@ -58,6 +58,7 @@ _SEGMENT_SORTS = {"Risk_Score"}
 # Above this many matches a page is found fastest by reading in sort order and filtering.
 DENSE_FROM = 2_000
 _SELECTIVE_TERMS = {"id_or_phone", "email", "name_prefix"}
+_ALL = literal(True)  # the condition of an empty search term
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnEle
     """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins)."""
     query = " ".join(query.split())
     if not query:
-        return [("all", literal(True))]
+        return [("all", _ALL)]
     if "@" in query:
         return [("email", _prefix_range(ci.Email, query.lower()))]
     if _PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
@@ -178,6 +179,12 @@ def _capped_count(
     conn: Connection, f: CustomerFilter, condition, cap: int, *, steer: bool, segment_required: bool = False
 ) -> int:
     # Customer_Info alone (current_segment joined only when needed), stopping at cap + 1.
+    seg = filters.segment_conditions(f)
+    if seg and not filters.customer_conditions(f) and condition is _ALL:
+        # Only segment conditions: current_segment has one row per existing customer (foreign
+        # key), so counting it alone is exact and spares a join over a million customers.
+        inner = select(cs.Customer_ID).where(*seg).limit(cap + 1).subquery()
+        return conn.execute(select(func.count()).select_from(inner)).scalar_one()
     stmt = select(ci.Customer_ID)
     if segment_required:
         stmt = stmt.join(current_segment, cs.Customer_ID == ci.Customer_ID)
