@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, data, export, filters
+from dashboard import auth, charts, data, export, filters
 from dashboard.style import number, rupees, score
 
+if auth.current_actor() is None:
+    st.stop()
 f = filters.sidebar()
 st.title("Churn risk")
 st.caption(

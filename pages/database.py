@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard import data_status
-from dashboard.guard import through_app
+from dashboard import auth, data_status
 
-through_app()
+if auth.current_actor() is None:
+    st.stop()
 
 st.title("Database")
 st.caption(f"Connected to `{data_status.safe_url()}`")

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, data, filters
+from dashboard import auth, charts, data, filters
 from dashboard.style import number
 
+if auth.current_actor() is None:
+    st.stop()
 f = filters.sidebar()
 st.title("Demographics")
 st.caption(

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, data, filters
+from dashboard import auth, charts, data, filters
 from dashboard.style import delta_text, number, percent, rupees, score
 
+if auth.current_actor() is None:
+    st.stop()
 f = filters.sidebar()
 st.title("Overview")
 st.caption("Every number below covers the customers selected in the sidebar filters.")

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import auth
 from dashboard.charts import NO_MATCH
+from db.access import Actor
 from db.analytics import churn, consent, demographics, overview, value
 from db.filters import CustomerFilter
 
@@ -30,6 +32,7 @@ NOTHING = {"cities": "Atlantis"}
 
 def run_page(name: str, params: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=120)
+    at.session_state[auth.SESSION_KEY] = auth.session_for(Actor("vera", "viewer"))
     for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()
