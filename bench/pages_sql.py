@@ -114,7 +114,8 @@ class Recorder:
         event.listen(engine, "before_cursor_execute", self._before)
 
     def _before(self, _conn, _cursor, statement, parameters, _context, _executemany):
-        if self.on:
+        # queries only: not the BEGIN / SAVEPOINT housekeeping some drivers send as statements
+        if self.on and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             self.statements.append((statement, parameters))
 
 
