@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -347,7 +348,12 @@ def time_zones(
     zone = _zone(cp.Time_Zone)
     rows = conn.execute(
         select(zone.label("zone"), func.count().label("n"))
-        .select_from(a.join(customer_preferences, cp.Preference_ID == _channel_row_id(channel, a.c.cid)))
+        .select_from(
+            a.join(
+                customer_preferences,
+                and_(cp.Customer_ID == a.c.cid, cp.Preference_ID == _channel_row_id(channel, a.c.cid)),
+            )
+        )
         .group_by(zone)
         .order_by(zone)
     ).all()
@@ -377,7 +383,8 @@ def channel_rows(
         )
         .select_from(
             a.join(customer_info, ci.Customer_ID == a.c.cid).join(
-                customer_preferences, cp.Preference_ID == _channel_row_id(channel, a.c.cid)
+                customer_preferences,
+                and_(cp.Customer_ID == a.c.cid, cp.Preference_ID == _channel_row_id(channel, a.c.cid)),
             )
         )
         .order_by(ci.Customer_ID)
@@ -398,11 +405,16 @@ def channel_rows(
                 break
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
 def _cell(name: str, value) -> object:
     if value is None:
         return ""
     if name == "Phone":
         value = normalize_phone(value) or value
+        if _E164.fullmatch(str(value)):
+            return value  # '+' and digits only: a number to a spreadsheet, never a formula to run
     return neutralise(value) if isinstance(value, str) else value
 
 
