@@ -53,6 +53,8 @@ SORTS = {
     "City": ci.City,
     "Join_Date": ci.Join_Date,
     "Risk_Score": cs.Risk_Score,
+    # No index serves this one: a full sort (about 2 s at 1,000,000 customers on SQLite).
+    "Loyalty_Points": func.coalesce(ci.Loyalty_Points, 0),
 }
 _SEGMENT_SORTS = {"Risk_Score"}
 # Above this many matches a page is found fastest by reading in sort order and filtering.

@@ -45,7 +45,9 @@ def _all_pages(conn, **kwargs) -> list[int]:
         assert pages < 100
 
 
-@pytest.mark.parametrize("sort", ["Customer_ID", "Customer_Name", "Join_Date", "City", "Email"])
+@pytest.mark.parametrize(
+    "sort", ["Customer_ID", "Customer_Name", "Join_Date", "City", "Email", "Loyalty_Points"]
+)
 @pytest.mark.parametrize("descending", [False, True])
 def test_keyset_paging_returns_each_row_exactly_once(seeded_engine, sort, descending):
     f = CustomerFilter(genders=("Female",))
