@@ -56,9 +56,11 @@ def fresh_engine(backend, tmp_path):
 
 @pytest.fixture(scope="session")
 def seeded_engine(backend, tmp_path_factory):
+    from db.current_segment import ensure_fresh
     from db.demo import seed
 
     with fresh_database(backend, tmp_path_factory.mktemp("seeded")) as engine:
         upgrade(engine)
         seed(engine, customers=SEEDED_CUSTOMERS, seed=SEED)
+        ensure_fresh(engine)
         yield engine
