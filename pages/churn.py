@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, charts, data, export, filters
+from dashboard import audience_ui, auth, charts, data, export, filters
 from dashboard.style import number, rupees, score
 
 if auth.current_actor() is None:
@@ -13,6 +13,7 @@ st.caption(
     "Risk score (0-100) of each customer's current segment. Risk bands: Low < 30 ≤ Medium < 70 ≤ High. "
     "Value at risk = Lifetime_Value × Risk_Score / 100. Click a bar or cell to narrow every page to it."
 )
+audience_ui.build_audience_button("Churn risk")
 
 k = data.kpis(f)
 if not k["customers"] or k["avg_risk"] is None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, charts, data, filters
+from dashboard import audience_ui, auth, charts, data, filters
 from dashboard.style import number, percent, rupees
 
 if auth.current_actor() is None:
@@ -14,6 +14,7 @@ st.caption(
     "engagement and concentration use each customer's current segment. "
     "Click a category to narrow every page to it."
 )
+audience_ui.build_audience_button("Segments and value")
 
 values = data.value_by_category(f)
 if values.empty:
