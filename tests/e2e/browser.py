@@ -70,3 +70,52 @@ def full_screenshot(page: Page, path: Path) -> None:
     page.wait_for_timeout(400)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+
+
+# --- helpers for the journeys (appended) ---------------------------------------------------
+
+NAV_LINKS = '[data-testid="stSidebarNav"] a'
+
+
+def nav(page: Page, title: str, heading: str | None = None) -> None:
+    """Open a page through the sidebar navigation (a page load would start a new, signed-out session)."""
+    page.locator(NAV_LINKS).filter(has_text=title).first.click()
+    expect(page.get_by_role("heading", name=heading or title).first).to_be_visible()
+    wait_ready(page)
+
+
+def metrics(page: Page) -> dict[str, str]:
+    """The st.metric tiles of the main area: label -> shown value."""
+    tiles = page.locator('[data-testid="stMain"] [data-testid="stMetric"]')
+    out = {}
+    for i in range(tiles.count()):
+        label = tiles.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = tiles.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def grid_rows(page: Page, index: int = 0) -> list[list[str]]:
+    """The rendered rows of the index-th st.dataframe (its accessibility table: visible rows only)."""
+    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(index)
+    expect(grid.locator("td").first).to_be_attached()
+    rows = grid.locator("tbody tr")
+    return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+
+
+def click_plot_point(page: Page, plot_index: int, point_index: int = 0) -> None:
+    """A real mouse click on a Plotly bar/point (Streamlit's on_select needs one on the drag layer)."""
+    plot = page.locator('[data-testid="stMain"] .js-plotly-plot').nth(plot_index)
+    plot.scroll_into_view_if_needed()
+    point = plot.locator(".point path, .point").nth(point_index)
+    expect(point).to_be_attached()
+    box = point.bounding_box()
+    assert box is not None, "the plot point has no box"
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def sidebar_pill(page: Page, group_label: str, option: str) -> None:
+    """Toggle one option of an st.pills group in the sidebar."""
+    group = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').filter(
+        has=page.get_by_text(group_label, exact=True)
+    )
+    group.get_by_role("button", name=option, exact=True).click()
