@@ -54,7 +54,8 @@ def watermark(conn: Connection) -> str:
     return f"{row[0]}|{row[1]}|{row[2]}"
 
 
-def _save_watermark(conn: Connection) -> None:
+def save_watermark(conn: Connection) -> None:
+    """Record that current_segment matches Customer_Segments as they are now."""
     conn.execute(delete(sync_state).where(sync_state.c.name == WATERMARK))
     conn.execute(insert(sync_state).values(name=WATERMARK, watermark=watermark(conn)))
 
@@ -69,7 +70,7 @@ def refresh(conn: Connection, *, customer_ids: Iterable[int] | None = None) -> N
         wipe = wipe.where(current_segment.c.Customer_ID.in_(ids))
     conn.execute(wipe)
     conn.execute(insert(current_segment).from_select(list(_COLUMNS), _latest_rows(ids)))
-    _save_watermark(conn)
+    save_watermark(conn)
 
 
 def is_fresh(conn: Connection) -> bool:

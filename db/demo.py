@@ -25,11 +25,13 @@ from faker.providers.person.en_IN import Provider as _IndianNames
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, inspect, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
+from db.current_segment import save_watermark
 from db.demo_data import EMAIL_DOMAINS, FOREIGN_CITIES, INDIAN_CITIES, SEGMENT_NAMES
 from db.models import (
     CHANNELS,
     ENGAGEMENT_LEVELS,
     GENDERS,
+    current_segment,
     customer_info,
     customer_preferences,
     customer_segments,
@@ -49,6 +51,8 @@ SEGMENT_COLUMNS = tuple(c.name for c in customer_segments.columns)
 CATEGORY_THRESHOLDS = (("VIP", 250_000.0), ("Premium", 60_000.0), ("Standard", 12_000.0), ("Economy", 0.0))
 
 _TABLES = (customer_info, customer_preferences, customer_segments)
+# Seeding also writes each customer's current segment, so no rebuild is needed afterwards.
+_LOADED = (*_TABLES, current_segment)
 _DAY = np.timedelta64(1, "D")
 
 
@@ -379,9 +383,7 @@ class _Loader:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.dialect = conn.dialect.name
-        self.sql = {
-            t.name: _insert_sql(conn, t) for t in (customer_info, customer_preferences, customer_segments)
-        }
+        self.sql = {t.name: _insert_sql(conn, t) for t in _LOADED}
         self.dbapi_conn = conn.connection.driver_connection
 
     def write(self, table: Table, rows: list[tuple]) -> None:
@@ -419,9 +421,9 @@ def _prepared_chunks(
             arrays = _generate_arrays(step, seed, ids[0], today, ids[1], ids[2])
             rows = [
                 _rows(columns, tuple(c.name for c in table.columns), dialect)
-                for table, columns in zip(_TABLES, arrays, strict=True)
+                for table, columns in zip(_LOADED, (*arrays, _current(arrays[2])), strict=True)
             ]
-            ids = [i + len(r) for i, r in zip(ids, rows, strict=True)]
+            ids = [i + len(r) for i, r in zip(ids, rows[: len(ids)], strict=True)]
             yield step, rows
 
     it = chunks()
@@ -430,6 +432,15 @@ def _prepared_chunks(
         while (item := pending.result()) is not None:
             pending = pool.submit(next, it, None)
             yield item
+
+
+def _current(segments: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each customer's current segment: latest Last_Updated (as stored, to the second), then
+    highest Segment_ID; the same rule as db.current_segment."""
+    cust = segments["Customer_ID"]
+    order = np.lexsort((segments["Segment_ID"], segments["Last_Updated"].astype("datetime64[s]"), cust))
+    last = order[np.r_[cust[order][1:] != cust[order][:-1], True]]
+    return {c.name: segments[c.name][last] for c in current_segment.columns}
 
 
 def _max_id(conn: Connection, table: Table) -> int:
@@ -480,13 +491,13 @@ def _seed_in(
     progress: Callable[[int], None] | None,
     today: dt.date,
 ) -> tuple[dict[str, int], bool]:
-    tables = (customer_info, customer_preferences, customer_segments)
-    counts = dict.fromkeys((t.name for t in tables), 0)
+    tables = _LOADED
+    counts = dict.fromkeys((t.name for t in _TABLES), 0)
     dialect = conn.dialect.name
     if reset:
         for table in reversed(tables):
             conn.execute(delete(table))
-    next_ids = [_max_id(conn, t) + 1 for t in tables]
+    next_ids = [_max_id(conn, t) + 1 for t in _TABLES]
 
     bulk = customers >= BULK_INDEX_THRESHOLD and dialect in ("sqlite", "postgresql")
     dropped = []
@@ -506,7 +517,8 @@ def _seed_in(
     for step, rows in _prepared_chunks(customers, seed, next_ids, today, dialect):
         for table, table_rows in zip(tables, rows, strict=True):
             loader.write(table, table_rows)
-            counts[table.name] += len(table_rows)
+            if table.name in counts:
+                counts[table.name] += len(table_rows)
         if progress is not None:
             progress(step)
 
@@ -518,6 +530,7 @@ def _seed_in(
         conn.execute(AddConstraint(fk))
     if dialect == "postgresql":
         _reset_sequences(conn)
+    save_watermark(conn)
     return counts, bulk
 
 
@@ -563,7 +576,7 @@ def seed(
                     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     if dialect == "postgresql" and bulk:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in (customer_info, customer_preferences, customer_segments):
+            for table in _LOADED:
                 conn.exec_driver_sql("ANALYZE " + conn.dialect.identifier_preparer.format_table(table))
     return counts
 

@@ -256,3 +256,23 @@ def test_seed_zero_customers(engine):
         "Customer_Preferences": 0,
         "Customer_Segments": 0,
     }
+
+
+def test_seed_writes_the_current_segments_a_rebuild_would(fresh_engine):
+    from sqlalchemy import select
+
+    from db.current_segment import is_fresh, refresh
+    from db.models import current_segment
+
+    upgrade(fresh_engine)
+    seed(fresh_engine, customers=400, seed=5)
+    seed(fresh_engine, customers=300, seed=6)
+    ordered = select(current_segment).order_by(current_segment.c.Customer_ID)
+    with fresh_engine.connect() as conn:
+        assert is_fresh(conn)
+        seeded = conn.execute(ordered).all()
+    with fresh_engine.begin() as conn:
+        refresh(conn)
+        rebuilt = conn.execute(ordered).all()
+    assert len(seeded) == 700
+    assert seeded == rebuilt
