@@ -62,7 +62,7 @@ with st.container(border=True):
     a, b, c = st.columns(3, gap="medium")
     with a:
         st.slider(
-            "Risk score range", 0.0, 100.0, step=1.0, key=K["risk"],
+            "Risk score range", 0.0, 100.0, step=1.0, format="%.0f", key=K["risk"],
             help="Risk_Score of the current segment. Risk bands are in the sidebar.",
         )  # fmt: skip
         st.multiselect(
@@ -116,7 +116,12 @@ with left:
             for ch in d.priority
         ]
     )
-    st.dataframe(channels, hide_index=True, key="aud-channels")
+    st.dataframe(
+        channels,
+        hide_index=True,
+        key="aud-channels",
+        column_config={"Columns exported": st.column_config.TextColumn(width="large")},
+    )
 with right:
     st.markdown("**Suppressed**, each customer under the first reason that applies")
     reasons = pd.DataFrame(
@@ -161,9 +166,10 @@ if submitted:
         st.error(str(exc))
     else:
         st.session_state[OPEN_KEY] = new_id
-        st.success(f"Saved “{' '.join(name.split())}”.")
-        opened = audience_data.load(new_id)
-        saved_here = opened
+        st.session_state["aud_notice"] = f"Saved “{' '.join(name.split())}”."
+        st.rerun()  # the export buttons above now record into this audience's history
+if notice := st.session_state.pop("aud_notice", None):
+    st.success(notice)
 
 # --- history of the opened audience ----------------------------------------------------------
 if opened is not None:
@@ -175,7 +181,7 @@ if opened is not None:
     then = audience_data.funnel(opened["definition"])
     rows = [
         {
-            "When": e["at"],
+            "When": e["at"][:16],
             "By": e["by"],
             "Exported": f"{e['channel']} ({e['rows']:,})",
             "Customers": e["counts"]["audience"],
@@ -196,4 +202,9 @@ if opened is not None:
     )
     order = ARROW.join(opened["definition"].priority)
     st.markdown(f"Size and reachability at each export, and now (priority {order})")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="aud-history")
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        key="aud-history",
+        column_config={"When": st.column_config.TextColumn(width="medium")},
+    )
