@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import streamlit as st
 
+from dashboard.style import indian_digits
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
 
@@ -64,15 +66,5 @@ def rupees(v: object) -> str:
 
 def _indian_grouping(amount: Decimal) -> str:
     """12345678.9 -> 1,23,45,678.90 (Indian digit grouping)."""
-    sign = "-" if amount < 0 else ""
     whole, _, frac = f"{abs(amount):.2f}".partition(".")
-    if len(whole) > 3:
-        head, tail = whole[:-3], whole[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        whole = ",".join(groups) + "," + tail
-    return f"{sign}{whole}.{frac}"
+    return f"{'-' if amount < 0 else ''}{indian_digits(int(whole))}.{frac}"

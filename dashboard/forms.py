@@ -17,38 +17,20 @@ from decimal import Decimal, InvalidOperation
 
 import streamlit as st
 
+from db import validation
 from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS, GENDERS
 
-# Editable columns and their labels (the schema's column names are the keys everywhere).
-CUSTOMER_FIELDS = {
-    "Customer_Name": "Name",
-    "Email": "Email",
-    "Phone": "Phone",
-    "Gender": "Gender",
-    "Date_of_Birth": "Date of birth",
-    "City": "City",
-    "State": "State",
-    "Country": "Country",
-    "Postal_Code": "Postal code",
-    "Join_Date": "Join date",
-    "Account_Status": "Account status",
-    "Loyalty_Points": "Loyalty points",
-}
-PREFERENCE_FIELDS = {
-    "Communication_Channel": "Channel",
-    "Notification_Enabled": "Notifications enabled",
-    "Marketing_Consent": "Marketing consent",
-    "Newsletter_Subscription": "Newsletter subscription",
-    "Preferred_Language": "Preferred language",
-    "Time_Zone": "Time zone",
-}
-SEGMENT_FIELDS = {
-    "Segment_Name": "Segment name",
+# Editable columns and their labels (the schema's column names are the keys everywhere);
+# labels come from db.validation, so a form field and its error message use the same words.
+_FORM_LABELS = {
+    **validation.LABELS,
     "Segment_Category": "Category",
     "Lifetime_Value": "Lifetime value (₹)",
     "Risk_Score": "Risk score (0-100)",
-    "Engagement_Level": "Engagement level",
 }
+CUSTOMER_FIELDS = {f: _FORM_LABELS[f] for f in validation.CUSTOMER_FIELDS}
+PREFERENCE_FIELDS = {f: _FORM_LABELS[f] for f in validation.PREFERENCE_FIELDS}
+SEGMENT_FIELDS = {f: _FORM_LABELS[f] for f in validation.SEGMENT_FIELDS}
 LABELS = {**CUSTOMER_FIELDS, **PREFERENCE_FIELDS, **SEGMENT_FIELDS, "confirm": "Confirmation"}
 
 OLDEST_BIRTH = dt.date(1900, 1, 1)
