@@ -119,3 +119,14 @@ def sidebar_pill(page: Page, group_label: str, option: str) -> None:
         has=page.get_by_text(group_label, exact=True)
     )
     group.get_by_role("button", name=option, exact=True).click()
+
+
+def select_grid_row(page: Page, row: int = 0, index: int = 0) -> None:
+    """Tick the row marker of a row of an st.dataframe with single-row selection (a canvas grid)."""
+    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(index)
+    expect(grid.locator("td").first).to_be_attached()
+    canvas = grid.locator("canvas").first
+    box = canvas.bounding_box()
+    assert box is not None, "the grid has no canvas"
+    header, height = 35, 35
+    page.mouse.click(box["x"] + 14, box["y"] + header + height * row + height / 2)
