@@ -96,7 +96,18 @@ def metrics(page: Page) -> dict[str, str]:
 
 def grid_rows(page: Page, index: int = 0) -> list[list[str]]:
     """The rendered rows of the index-th st.dataframe (its accessibility table: visible rows only)."""
-    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(index)
+    return rows_of(page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(index))
+
+
+def grid_with(page: Page, text: str):
+    """The one st.dataframe of the main area whose rendered cells or headers contain `text`."""
+    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').filter(has_text=text)
+    expect(grid).to_have_count(1)
+    return grid
+
+
+def rows_of(grid) -> list[list[str]]:
+    """The rendered rows of an st.dataframe locator (its accessibility table: visible rows only)."""
     expect(grid.locator("td").first).to_be_attached()
     rows = grid.locator("tbody tr")
     return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
