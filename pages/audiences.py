@@ -43,7 +43,10 @@ with st.expander("Saved audiences", expanded=bool(saved) and open_id is None, ic
             ),
             key="aud_pick",
         )
-        if button_col.button("Open", icon=":material/folder_open:", key="aud_open") and picked is not None:
+        if (
+            button_col.button("Open audience", icon=":material/folder_open:", key="aud_open")
+            and picked is not None
+        ):
             record = audience_data.load(picked)
             if record is None:
                 st.warning("That audience was deleted a moment ago.")
@@ -149,6 +152,7 @@ for col, ch in zip(cols, d.priority, strict=True):
         file_name=export.file_name(f"audience {saved_here['name'] if saved_here else 'unsaved'} {ch}"),
         mime="text/csv",
         key=f"aud-export-{ch}",
+        on_click="ignore",  # the history below shows the export from the next run on
         icon=":material/download:",
         disabled=n == 0,
         use_container_width=True,

@@ -85,6 +85,10 @@ def test_churn_view_to_saved_audience_and_export(server, new_page):
     assert elapsed < 60, f"journey took {elapsed:.0f} s"
 
     ui.assert_no_exception(page)
+    # Re-open it from the saved list (as a marketer would the next day): history from the database.
+    page.get_by_text("Saved audiences", exact=True).click()
+    ui.click(page, "Open audience")
+    expect(page.get_by_text("Saved by eddie")).to_be_visible()
     history = page.locator('[data-testid="stDataFrame"]').last
     expect(history).to_be_visible()
     ui.full_screenshot(page, SCREENSHOT)

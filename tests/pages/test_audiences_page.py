@@ -120,7 +120,7 @@ def test_save_and_reopen(app_env, demo_engine, name):
     # A new session opens it from the list: the filter and the priority come back.
     at = run(EDITOR)
     at.selectbox(key="aud_pick").set_value(saved[0]["id"])
-    next(b for b in at.button if b.proto.label == "Open").click().run()
+    next(b for b in at.button if b.proto.label == "Open audience").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state[OPEN_KEY] == saved[0]["id"]
     assert at.query_params["states"] == ["Maharashtra"] or at.query_params["states"] == "Maharashtra"
