@@ -79,7 +79,11 @@ NAV_LINKS = '[data-testid="stSidebarNav"] a'
 
 def nav(page: Page, title: str, heading: str | None = None) -> None:
     """Open a page through the sidebar navigation (a page load would start a new, signed-out session)."""
-    page.locator(NAV_LINKS).filter(has_text=title).first.click()
+    link = page.locator(NAV_LINKS).filter(has_text=title).first
+    more = page.locator('[data-testid="stSidebarNav"] button').filter(has_text="more")
+    if link.count() == 0 and more.count():  # "View 3 more": the navigation is collapsed
+        more.first.click()
+    link.click()
     expect(page.get_by_role("heading", name=heading or title).first).to_be_visible()
     wait_ready(page)
 
