@@ -80,8 +80,9 @@ class CustomerInfo(Base):
         Index(None, "Phone", unique=True),
         Index(None, "State", "City"),
         Index(None, "City"),
-        Index(None, "Gender"),
-        Index(None, "Age"),
+        # (Gender, Age): age x gender and the gender mix grouped in index order (no sort).
+        Index(None, "Gender", "Age"),
+        Index(None, "Loyalty_Points"),
         Index(None, "Join_Date"),
         Index(None, "Account_Status"),
         Index(None, "Customer_Name"),
@@ -114,12 +115,16 @@ class CustomerPreferences(Base):
     __table_args__ = (
         CheckConstraint(_in("Communication_Channel", CHANNELS), name="communication_channel"),
         Index(None, "Customer_ID", "Communication_Channel"),
+        # Covering indexes of the consent page: channel mix and opt-in rates, languages and
+        # time zones (both mixes from one GROUP BY in index order).
         Index(
-            "ix_Customer_Preferences_channel_consent",
+            "ix_Customer_Preferences_channel_flags",
             "Communication_Channel",
-            "Marketing_Consent",
             "Notification_Enabled",
+            "Marketing_Consent",
+            "Newsletter_Subscription",
         ),
+        Index(None, "Preferred_Language", "Time_Zone"),
     )
 
 
@@ -151,9 +156,12 @@ class CustomerSegments(Base):
         CheckConstraint(column("Lifetime_Value") >= 0, name="lifetime_value"),
         CheckConstraint(column("Risk_Score").between(0, 100), name="risk_score"),
         Index(None, "Customer_ID", "Last_Updated", "Segment_ID"),
-        Index(None, "Segment_Category", "Segment_Name"),
-        Index(None, "Engagement_Level"),
-        Index(None, "Risk_Score"),
+        # Covering indexes of the segment-level figures: totals, medians (ORDER BY/OFFSET) and
+        # histogram ranges per category; totals per category and segment name.
+        Index(None, "Segment_Category", "Lifetime_Value"),
+        Index(
+            "ix_Customer_Segments_category_name_value", "Segment_Category", "Segment_Name", "Lifetime_Value"
+        ),
     )
 
 
@@ -232,9 +240,16 @@ class CurrentSegment(Base):
     engagement_level: Mapped[str | None] = mapped_column("Engagement_Level", String(20))
 
     __table_args__ = (
-        Index(None, "Segment_Category", "Engagement_Level"),
-        Index(None, "Risk_Score"),
-        Index(None, "Engagement_Level"),
+        # Covering: category x engagement breakdowns (counts, risk, value at risk) in index order.
+        Index(
+            "ix_current_segment_category_engagement_risk_value",
+            "Segment_Category",
+            "Engagement_Level",
+            "Risk_Score",
+            "Lifetime_Value",
+        ),
+        Index(None, "Risk_Score"),  # risk histogram; the customer list's sort by risk
+        Index(None, "Lifetime_Value"),  # value concentration (range sums)
     )
 
 

@@ -30,8 +30,9 @@ def age_gender(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     Grouped by the raw Age and Gender in the database (about 70 x 3 rows), banded here.
     Customers without an Age are left out; a NULL Gender is 'Unknown'.
     """
-    stmt = filtered(ci.Age, ci.Gender, func.count(), f=f, anchor=customer_info).group_by(ci.Age, ci.Gender)
-    raw = frame(conn, stmt, ["age", "gender", "customers"]).dropna(subset=["age"])
+    # GROUP BY in the order of the (Gender, Age) index: read in index order, no sort.
+    stmt = filtered(ci.Gender, ci.Age, func.count(), f=f, anchor=customer_info).group_by(ci.Gender, ci.Age)
+    raw = frame(conn, stmt, ["gender", "age", "customers"]).dropna(subset=["age"])
     if raw.empty:
         return empty(["age_band", "gender", "customers"])
     raw["age_band"] = [age_band(int(a)) for a in raw["age"]]

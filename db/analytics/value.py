@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, func, literal, select, union_all
 
 from db.analytics.common import empty, filtered, floor_div, frame, label, nice_width, ordered
 from db.filters import CustomerFilter
@@ -24,6 +24,8 @@ cs = current_segment.c
 # and the Pareto curve are built from those few thousand buckets.
 VALUE_UNIT = 50.0
 DISTRIBUTION_BINS = 30
+# Without a filter on SQLite the Pareto curve is read as this many geometric value ranges.
+PARETO_RANGES = 400
 
 
 def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float | None:
@@ -90,6 +92,25 @@ def _value_buckets(conn: Connection, f: CustomerFilter, *, current: bool) -> pd.
     return out
 
 
+def _bin_plan(lo_bucket: int, p99_bucket: int, bins: int) -> tuple[float, float, int]:
+    """(start, width, number of bins): about `bins` round-width bins (multiples of VALUE_UNIT)
+    from the lowest value's bucket to the end of the 99th percentile's bucket."""
+    lo = lo_bucket * VALUE_UNIT
+    hi = (p99_bucket + 1) * VALUE_UNIT
+    width = nice_width(hi - lo, bins)
+    width = max(VALUE_UNIT, math.ceil(width / VALUE_UNIT) * VALUE_UNIT)
+    start = math.floor(lo / width) * width
+    return start, width, max(1, math.ceil((hi - start) / width))
+
+
+def _bins_frame(start: float, width: float, per, top: float) -> pd.DataFrame:
+    nbins = len(per)
+    starts = start + width * np.arange(nbins)
+    ends = starts + width
+    ends[-1] = max(ends[-1], float(top))
+    return pd.DataFrame({"bin_start": starts, "bin_end": ends, "segments": np.asarray(per).astype(int)})
+
+
 def _histogram(buckets: pd.DataFrame, bins: int) -> pd.DataFrame:
     """Rebin one category's VALUE_UNIT buckets into about `bins` round-width bins.
 
@@ -100,18 +121,64 @@ def _histogram(buckets: pd.DataFrame, bins: int) -> pd.DataFrame:
     counts = b["n"].to_numpy()
     cum = np.cumsum(counts)
     p99_bucket = int(b["b"].to_numpy()[np.searchsorted(cum, 0.99 * cum[-1])])
-    lo = int(b["b"].iloc[0]) * VALUE_UNIT
-    hi = (p99_bucket + 1) * VALUE_UNIT
-    width = nice_width(hi - lo, bins)
-    width = max(VALUE_UNIT, math.ceil(width / VALUE_UNIT) * VALUE_UNIT)
-    start = math.floor(lo / width) * width
-    nbins = max(1, math.ceil((hi - start) / width))
+    start, width, nbins = _bin_plan(int(b["b"].iloc[0]), p99_bucket, bins)
     idx = np.minimum(((b["b"].to_numpy() * VALUE_UNIT - start) // width).astype(int), nbins - 1)
     per = np.bincount(idx, weights=counts, minlength=nbins)
-    starts = start + width * np.arange(nbins)
-    ends = starts + width
-    ends[-1] = max(ends[-1], float(b["top"].max()))
-    return pd.DataFrame({"bin_start": starts, "bin_end": ends, "segments": per.astype(int)})
+    return _bins_frame(start, width, per, b["top"].max())
+
+
+def _by_index(conn: Connection, f: CustomerFilter) -> bool:
+    """True when a figure over a whole table is read fastest as index ranges rather than a
+    GROUP BY of computed buckets: SQLite (no hash aggregation: it sorts every row of a GROUP
+    BY on an expression) and no filter (ranges of a filtered set would each re-apply it)."""
+    return conn.dialect.name == "sqlite" and f.is_empty
+
+
+def _distribution_by_ranges(conn: Connection) -> pd.DataFrame:
+    """distribution() of all segment rows from the (Segment_Category, Lifetime_Value) index:
+    count/min/max per category, the 99th percentile by a short ORDER BY DESC/OFFSET, then one
+    range count per bin; no row is sorted or bucketed."""
+    v = ss.Lifetime_Value
+    stats = conn.execute(
+        select(ss.Segment_Category, func.count(v), func.min(v), func.max(v))
+        .where(v.is_not(None))
+        .group_by(ss.Segment_Category)
+    ).all()
+    plans = []
+    for category, n, lo, top in stats:
+        # the k-th smallest value, k = ceil(0.99 n): the (n - k)-th from the top
+        k = (99 * n + 99) // 100
+        p99 = conn.execute(
+            select(v)
+            .where(ss.Segment_Category == category, v.is_not(None))
+            .order_by(v.desc())
+            .offset(n - k)
+            .limit(1)
+        ).scalar_one()
+        start, width, nbins = _bin_plan(
+            int(float(lo) // VALUE_UNIT), int(float(p99) // VALUE_UNIT), DISTRIBUTION_BINS
+        )
+        plans.append((category, start, width, nbins, float(top)))
+    counts = []
+    for category, start, width, nbins, _ in plans:
+        for i in range(nbins):
+            cond = [ss.Segment_Category == category, v >= start + i * width]
+            if i < nbins - 1:
+                cond.append(v < start + (i + 1) * width)
+            counts.append(select(func.count()).select_from(customer_segments).where(*cond).scalar_subquery())
+    if not plans:
+        return empty(["category", "bin_start", "bin_end", "segments"])
+    values = list(conn.execute(select(*counts)).one())
+    parts = []
+    for category, start, width, nbins, top in plans:
+        h = _bins_frame(start, width, values[:nbins], top)
+        values = values[nbins:]
+        h.insert(0, "category", category)
+        parts.append(h)
+    out = pd.concat(parts, ignore_index=True)
+    order = {c: i for i, c in enumerate(ordered(out["category"].unique(), CATEGORIES))}
+    out["_r"] = out["category"].map(order)
+    return out.sort_values("_r", kind="stable", ignore_index=True).drop(columns="_r")
 
 
 def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
@@ -121,6 +188,9 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     the last bin also counts the tail above. Bins are [bin_start, bin_end).
     """
     cols = ["category", "bin_start", "bin_end", "segments"]
+    if _by_index(conn, f):
+        out = _distribution_by_ranges(conn)
+        return out[cols] if not out.empty else empty(cols)
     buckets = _value_buckets(conn, f, current=False)
     if buckets.empty:
         return empty(cols)
@@ -169,10 +239,31 @@ def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFra
     return out[["category", "engagement", "customers"]]
 
 
+def _current_value_ranges(conn: Connection) -> pd.DataFrame:
+    """[b, n, total] of all current segments in PARETO_RANGES geometric value ranges, each a range
+    count and sum on the Lifetime_Value index (one UNION ALL; no row is sorted or bucketed)."""
+    v = cs.Lifetime_Value
+    n, lo, top = conn.execute(select(func.count(v), func.min(v), func.max(v))).one()
+    if not n:
+        return empty(["b", "n", "total"])
+    edges = np.geomspace(max(float(lo), 1.0), max(float(top), 2.0), PARETO_RANGES + 1)
+    parts = []
+    for i in range(PARETO_RANGES):
+        cond = [v.is_not(None)]
+        if i > 0:
+            cond.append(v >= float(edges[i]))
+        if i < PARETO_RANGES - 1:
+            cond.append(v < float(edges[i + 1]))
+        parts.append(select(literal(i).label("b"), func.count(), func.sum(v)).where(*cond))
+    out = frame(conn, union_all(*parts), ["b", "n", "total"])
+    out["total"] = out["total"].fillna(0.0).astype(float)
+    return out
+
+
 def _pareto_curve(conn: Connection, f: CustomerFilter) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Cumulative customers and value, richest bucket first (customers within a bucket are
     taken as equal: their bucket's mean). None without customers."""
-    buckets = _value_buckets(conn, f, current=True)
+    buckets = _current_value_ranges(conn) if _by_index(conn, f) else _value_buckets(conn, f, current=True)
     if buckets.empty:
         return None
     per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)

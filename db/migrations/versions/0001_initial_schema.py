@@ -39,11 +39,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_Customer_Info'))
     )
     op.create_index(op.f('ix_Customer_Info_Account_Status'), 'Customer_Info', ['Account_Status'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Age'), 'Customer_Info', ['Age'], unique=False)
     op.create_index(op.f('ix_Customer_Info_City'), 'Customer_Info', ['City'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Customer_Name'), 'Customer_Info', ['Customer_Name'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Email'), 'Customer_Info', ['Email'], unique=True)
-    op.create_index(op.f('ix_Customer_Info_Gender'), 'Customer_Info', ['Gender'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Gender_Age'), 'Customer_Info', ['Gender', 'Age'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_Loyalty_Points'), 'Customer_Info', ['Loyalty_Points'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Join_Date'), 'Customer_Info', ['Join_Date'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Last_Login'), 'Customer_Info', ['Last_Login'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Phone'), 'Customer_Info', ['Phone'], unique=True)
@@ -106,7 +106,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_Customer_Preferences_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Preference_ID', name=op.f('pk_Customer_Preferences'))
     )
-    op.create_index('ix_Customer_Preferences_channel_consent', 'Customer_Preferences', ['Communication_Channel', 'Marketing_Consent', 'Notification_Enabled'], unique=False)
+    op.create_index('ix_Customer_Preferences_channel_flags', 'Customer_Preferences', ['Communication_Channel', 'Notification_Enabled', 'Marketing_Consent', 'Newsletter_Subscription'], unique=False)
+    op.create_index(op.f('ix_Customer_Preferences_Preferred_Language_Time_Zone'), 'Customer_Preferences', ['Preferred_Language', 'Time_Zone'], unique=False)
     op.create_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), 'Customer_Preferences', ['Customer_ID', 'Communication_Channel'], unique=False)
 
     op.create_table('Customer_Segments',
@@ -126,9 +127,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('Segment_ID', name=op.f('pk_Customer_Segments'))
     )
     op.create_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), 'Customer_Segments', ['Customer_ID', 'Last_Updated', 'Segment_ID'], unique=False)
-    op.create_index(op.f('ix_Customer_Segments_Engagement_Level'), 'Customer_Segments', ['Engagement_Level'], unique=False)
-    op.create_index(op.f('ix_Customer_Segments_Risk_Score'), 'Customer_Segments', ['Risk_Score'], unique=False)
-    op.create_index(op.f('ix_Customer_Segments_Segment_Category_Segment_Name'), 'Customer_Segments', ['Segment_Category', 'Segment_Name'], unique=False)
+    op.create_index(op.f('ix_Customer_Segments_Segment_Category_Lifetime_Value'), 'Customer_Segments', ['Segment_Category', 'Lifetime_Value'], unique=False)
+    op.create_index('ix_Customer_Segments_category_name_value', 'Customer_Segments', ['Segment_Category', 'Segment_Name', 'Lifetime_Value'], unique=False)
 
 
 
@@ -143,9 +143,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_current_segment_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_current_segment'))
     )
-    op.create_index(op.f('ix_current_segment_Segment_Category_Engagement_Level'), 'current_segment', ['Segment_Category', 'Engagement_Level'], unique=False)
+    op.create_index('ix_current_segment_category_engagement_risk_value', 'current_segment', ['Segment_Category', 'Engagement_Level', 'Risk_Score', 'Lifetime_Value'], unique=False)
     op.create_index(op.f('ix_current_segment_Risk_Score'), 'current_segment', ['Risk_Score'], unique=False)
-    op.create_index(op.f('ix_current_segment_Engagement_Level'), 'current_segment', ['Engagement_Level'], unique=False)
+    op.create_index(op.f('ix_current_segment_Lifetime_Value'), 'current_segment', ['Lifetime_Value'], unique=False)
     op.create_table('sync_state',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('watermark', sa.String(length=255), nullable=False),
@@ -156,14 +156,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('sync_state')
     op.drop_table('current_segment')
-    op.drop_index(op.f('ix_Customer_Segments_Segment_Category_Segment_Name'), table_name='Customer_Segments')
-    op.drop_index(op.f('ix_Customer_Segments_Risk_Score'), table_name='Customer_Segments')
-    op.drop_index(op.f('ix_Customer_Segments_Engagement_Level'), table_name='Customer_Segments')
+    op.drop_index('ix_Customer_Segments_category_name_value', table_name='Customer_Segments')
+    op.drop_index(op.f('ix_Customer_Segments_Segment_Category_Lifetime_Value'), table_name='Customer_Segments')
     op.drop_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), table_name='Customer_Segments')
 
     op.drop_table('Customer_Segments')
     op.drop_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), table_name='Customer_Preferences')
-    op.drop_index('ix_Customer_Preferences_channel_consent', table_name='Customer_Preferences')
+    op.drop_index(op.f('ix_Customer_Preferences_Preferred_Language_Time_Zone'), table_name='Customer_Preferences')
+    op.drop_index('ix_Customer_Preferences_channel_flags', table_name='Customer_Preferences')
 
     op.drop_table('Customer_Preferences')
     op.drop_table('saved_audience')
@@ -177,11 +177,11 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_Customer_Info_Phone'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Last_Login'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Join_Date'), table_name='Customer_Info')
-    op.drop_index(op.f('ix_Customer_Info_Gender'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Loyalty_Points'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_Gender_Age'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Email'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Customer_Name'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_City'), table_name='Customer_Info')
-    op.drop_index(op.f('ix_Customer_Info_Age'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Account_Status'), table_name='Customer_Info')
 
     op.drop_table('Customer_Info')
