@@ -1,8 +1,8 @@
 """Journey 5: an admin imports a customers CSV with bad rows, reads the report, imports the rest.
 
 tests/e2e/data/customers_with_bad_rows.csv holds 3 good new customers (lines 2, 4, 8) and 4 bad
-rows: an invalid email (line 3), an invalid phone (line 5), a date of birth making the customer
-9 years old (line 6, age out of range) and an empty City (line 7).
+rows: an invalid email (line 3), an invalid phone (line 5), a date of birth in 2016 (under 18,
+age out of range; line 6) and an empty City (line 7).
 """
 
 from __future__ import annotations

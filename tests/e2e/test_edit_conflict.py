@@ -63,7 +63,7 @@ def test_second_save_sees_the_conflict_and_overwrites_nothing(server, new_page):
     # The editor saves first.
     ui.fill(editor, "City", new_city)
     editor.get_by_role("button", name="Save changes").click()
-    expect(editor.get_by_text("Saved: City.").first).to_be_visible()
+    expect(editor.locator('[data-testid="stAlert"]').filter(has_text="Saved: City.")).to_be_visible()
     ui.wait_ready(editor)
     assert _row(url, CUSTOMER_ID)["City"] == new_city
 
@@ -90,7 +90,7 @@ def test_second_save_sees_the_conflict_and_overwrites_nothing(server, new_page):
     ui.wait_ready(admin)
     ui.fill(admin, "Name", new_name)
     admin.get_by_role("button", name="Save changes").click()
-    expect(admin.get_by_text("Saved: Name.").first).to_be_visible()
+    expect(admin.locator('[data-testid="stAlert"]').filter(has_text="Saved: Name.")).to_be_visible()
     final = _row(url, CUSTOMER_ID)
     assert (final["Customer_Name"], final["City"]) == (new_name, new_city)
     ui.assert_no_exception(admin)

@@ -115,7 +115,7 @@ def test_editor_finds_by_phone_edits_and_adds_sms(server, new_page):
     # Fixed and saved.
     ui.fill(page, "Email", new_email)
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text("Saved: Email.").first).to_be_visible()
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="Saved: Email.")).to_be_visible()
     ui.wait_ready(page)
     expect(page.locator('[data-testid="stMain"]')).to_contain_text(new_email)
     assert _db(url, cid)[0] == new_email
@@ -130,7 +130,7 @@ def test_editor_finds_by_phone_edits_and_adds_sms(server, new_page):
         page.get_by_role("option", name="SMS", exact=True).click()
     expect(channel).to_have_value("SMS")
     adder.get_by_role("button", name="Add preference").click()
-    expect(page.get_by_text("Preference added.").first).to_be_visible()
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="Preference added.")).to_be_visible()
     ui.wait_ready(page)
     assert "SMS" in _db(url, cid)[1]
 
