@@ -5,6 +5,7 @@
     python bench/pages.py --url sqlite:////tmp/big.db \\
         --url postgresql+psycopg://postgres@127.0.0.1:5432/bench_pages
     python bench/pages.py --url ... --pages churn,segments --no-naive
+    BENCH_VERBOSE=1 python bench/pages.py ...              # also the slowest statements per page
 
 Per database and page, one subprocess (so that its peak memory is the page's alone) renders the
 page as a viewer would, server side, with AppTest:
@@ -86,6 +87,28 @@ class _Statements:
             self.sent.append((statement, parameters))
 
 
+def _slowest(url: str, statements, top: int = 6) -> list[tuple[float, str]]:
+    """The `top` slowest statements (ms, first 160 characters), one run each."""
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    out = []
+    try:
+        with engine.connect() as conn:
+            dbapi = conn.connection.driver_connection
+            for statement, parameters in statements:
+                cur = dbapi.cursor()
+                t = time.perf_counter()
+                cur.execute(statement, parameters)
+                cur.fetchall()
+                out.append(((time.perf_counter() - t) * 1000, " ".join(statement.split())[:160]))
+                cur.close()
+            conn.rollback()
+    finally:
+        engine.dispose()
+    return sorted(out, reverse=True)[:top]
+
+
 def _replay_ms(url: str, statements, repeat: int = 3) -> float:
     """Median ms of executing and fetching `statements` on a new DBAPI connection."""
     from db.engine import make_engine
@@ -157,6 +180,7 @@ def worker(url: str, page: str, filter_params: dict[str, str]) -> dict:
         "raw_ms": _replay_ms(url, cold_sql),
         "raw_filtered_ms": _replay_ms(url, filtered_sql),
         "statements": len(cold_sql),
+        "slowest": _slowest(url, cold_sql) if os.environ.get("BENCH_VERBOSE") else [],
         "peak_delta_mb": (peak - rss_before) / 1024 if peak_reset else None,
         "peak_mb": peak / 1024,
     }
@@ -357,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {_fmt(ratio, 2)} | {_fmt(r['peak_delta_mb'])} / {_fmt(r['peak_mb'])} "
                 f"| {_fmt(r.get('naive_s'), 1)} | {_fmt(r.get('naive_peak_mb'))} |"
             )
+            for ms, sql in r.get("slowest", []):
+                print(f"    {ms:7.0f} ms  {sql}", file=sys.stderr)
             sys.stdout.flush()
     load = os.getloadavg()
     print(f"\nload average at end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")

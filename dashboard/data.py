@@ -34,12 +34,9 @@ def _conn():
 @cached(reads={"Customer_Segments", "current_segment"})
 def _fresh_token() -> str:
     """Rebuild current_segment if Customer_Segments changed behind our back; its watermark."""
-    from db.current_segment import ensure_fresh, watermark
+    from db.current_segment import fresh_watermark
 
-    eng = resources.engine()
-    ensure_fresh(eng)
-    with eng.connect() as conn:
-        return watermark(conn)
+    return fresh_watermark(resources.engine())[1]
 
 
 def _ready() -> None:

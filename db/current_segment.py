@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from db.models import current_segment, customer_segments, sync_state
+from db.models import current_segment, customer_info, customer_segments, sync_state
 
 WATERMARK = "current_segment"
 _COLUMNS = (
@@ -22,6 +22,8 @@ _COLUMNS = (
     "Lifetime_Value",
     "Risk_Score",
     "Engagement_Level",
+    "State",
+    "Last_Login",
 )
 
 
@@ -40,8 +42,10 @@ def _latest_rows(customer_ids: list[int] | None):
         func.coalesce(s.Lifetime_Value, 0).label("Lifetime_Value"),
         func.coalesce(s.Risk_Score, 0).label("Risk_Score"),
         s.Engagement_Level,
+        customer_info.c.State,
+        customer_info.c.Last_Login,
         rank,
-    )
+    ).select_from(customer_segments.join(customer_info, customer_info.c.Customer_ID == s.Customer_ID))
     if customer_ids is not None:
         inner = inner.where(s.Customer_ID.in_(customer_ids))
     ranked = inner.subquery()
@@ -49,9 +53,13 @@ def _latest_rows(customer_ids: list[int] | None):
 
 
 def watermark(conn: Connection) -> str:
+    # Three statements: each is answered from an index (SQLite reads the whole table for
+    # several aggregates in one query: 300 ms instead of 90 ms at a million segments).
     s = customer_segments.c
-    row = conn.execute(select(func.count(), func.max(s.Segment_ID), func.max(s.Last_Updated))).one()
-    return f"{row[0]}|{row[1]}|{row[2]}"
+    count = conn.execute(select(func.count()).select_from(customer_segments)).scalar()
+    top_id = conn.execute(select(func.max(s.Segment_ID))).scalar()
+    latest = conn.execute(select(func.max(s.Last_Updated))).scalar()
+    return f"{count}|{top_id}|{latest}"
 
 
 def save_watermark(conn: Connection) -> None:
@@ -80,9 +88,16 @@ def is_fresh(conn: Connection) -> bool:
 
 def ensure_fresh(engine: Engine) -> bool:
     """Rebuild when Customer_Segments changed behind our back; True when a rebuild ran."""
+    return fresh_watermark(engine)[0]
+
+
+def fresh_watermark(engine: Engine) -> tuple[bool, str]:
+    """ensure_fresh(), and the watermark current_segment now matches: (rebuilt, watermark)."""
     with engine.connect() as conn:
-        if is_fresh(conn):
-            return False
+        stored = conn.execute(select(sync_state.c.watermark).where(sync_state.c.name == WATERMARK)).scalar()
+        now = watermark(conn)
+        if stored == now:
+            return False, now
     with engine.begin() as conn:
         refresh(conn)
-    return True
+        return True, watermark(conn)

@@ -421,7 +421,7 @@ def _prepared_chunks(
             arrays = _generate_arrays(step, seed, ids[0], today, ids[1], ids[2])
             rows = [
                 _rows(columns, tuple(c.name for c in table.columns), dialect)
-                for table, columns in zip(_LOADED, (*arrays, _current(arrays[2])), strict=True)
+                for table, columns in zip(_LOADED, (*arrays, _current(arrays[2], arrays[0])), strict=True)
             ]
             ids = [i + len(r) for i, r in zip(ids, rows[: len(ids)], strict=True)]
             yield step, rows
@@ -434,13 +434,17 @@ def _prepared_chunks(
             yield item
 
 
-def _current(segments: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _current(segments: dict[str, np.ndarray], customers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Each customer's current segment: latest Last_Updated (as stored, to the second), then
-    highest Segment_ID; the same rule as db.current_segment."""
+    highest Segment_ID; the same rule as db.current_segment. With the customer's State and
+    Last_Login, which current_segment copies from Customer_Info."""
     cust = segments["Customer_ID"]
     order = np.lexsort((segments["Segment_ID"], segments["Last_Updated"].astype("datetime64[s]"), cust))
     last = order[np.r_[cust[order][1:] != cust[order][:-1], True]]
-    return {c.name: segments[c.name][last] for c in current_segment.columns}
+    own = {c.name: segments[c.name][last] for c in current_segment.columns if c.name in segments}
+    at = np.searchsorted(customers["Customer_ID"], own["Customer_ID"])
+    copied = {c.name: customers[c.name][at] for c in current_segment.columns if c.name not in own}
+    return own | copied
 
 
 def _max_id(conn: Connection, table: Table) -> int:

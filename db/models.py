@@ -238,6 +238,11 @@ class CurrentSegment(Base):
     lifetime_value: Mapped[Decimal] = mapped_column("Lifetime_Value", Numeric(12, 2))
     risk_score: Mapped[Decimal] = mapped_column("Risk_Score", Numeric(5, 2))
     engagement_level: Mapped[str | None] = mapped_column("Engagement_Level", String(20))
+    # Copies of the customer's Customer_Info.State and Last_Login (kept in step by refresh() and
+    # by a trigger on Customer_Info updates, see the migration), so that the churn figures by
+    # state and by inactivity read this table alone instead of joining a million customers.
+    state: Mapped[str | None] = mapped_column("State", String(100))
+    last_login: Mapped[dt.datetime | None] = mapped_column("Last_Login", DateTime)
 
     __table_args__ = (
         # Covering: category x engagement breakdowns (counts, risk, value at risk) in index order.
@@ -250,6 +255,8 @@ class CurrentSegment(Base):
         ),
         Index(None, "Risk_Score"),  # risk histogram; the customer list's sort by risk
         Index(None, "Lifetime_Value"),  # value concentration (range sums)
+        Index("ix_current_segment_state_risk_value", "State", "Risk_Score", "Lifetime_Value"),
+        Index(None, "Last_Login", "Risk_Score"),  # risk by inactivity (range sums)
     )
 
 

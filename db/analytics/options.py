@@ -10,13 +10,20 @@ import datetime as dt
 
 from sqlalchemy import Connection, func, select
 
-from db.models import customer_info
+from db.models import GENDERS, customer_info
+
+HOME = "India"
 
 
 def countries(conn: Connection) -> list[str]:
+    """Distinct countries, sorted. Asked as 'India?' plus the few others, so that the GROUP BY
+    (a sort on SQLite) sees only the customers abroad instead of every row."""
     c = customer_info.c
-    stmt = select(c.Country).where(c.Country.is_not(None)).group_by(c.Country).order_by(c.Country)
-    return [row[0] for row in conn.execute(stmt)]
+    abroad = select(c.Country).where(c.Country != HOME).group_by(c.Country)
+    found = [row[0] for row in conn.execute(abroad)]
+    if conn.execute(select(c.Customer_ID).where(c.Country == HOME).limit(1)).first() is not None:
+        found.append(HOME)
+    return sorted(found)
 
 
 def state_cities(conn: Connection) -> list[tuple[str, str]]:
@@ -27,14 +34,22 @@ def state_cities(conn: Connection) -> list[tuple[str, str]]:
 
 
 def age_range(conn: Connection) -> tuple[int, int] | None:
+    """(min, max) Age. Age is indexed after Gender (GENDERS or NULL, a CHECK): min and max per
+    gender are index seeks, where a plain MIN/MAX over the table would read every row."""
     c = customer_info.c
-    lo, hi = conn.execute(select(func.min(c.Age), func.max(c.Age))).one()
-    return None if lo is None else (int(lo), int(hi))
+    genders = [c.Gender == g for g in GENDERS] + [c.Gender.is_(None)]
+    subs = [select(agg(c.Age)).where(g).scalar_subquery() for agg in (func.min, func.max) for g in genders]
+    row = conn.execute(select(*subs)).one()
+    lows = [v for v in row[: len(genders)] if v is not None]
+    highs = [v for v in row[len(genders) :] if v is not None]
+    return (int(min(lows)), int(max(highs))) if lows else None
 
 
 def join_date_range(conn: Connection) -> tuple[dt.date, dt.date] | None:
+    # Two statements: SQLite answers MIN or MAX alone from the index, not both in one query.
     c = customer_info.c
-    lo, hi = conn.execute(select(func.min(c.Join_Date), func.max(c.Join_Date))).one()
+    lo = conn.execute(select(func.min(c.Join_Date))).scalar()
+    hi = conn.execute(select(func.max(c.Join_Date))).scalar()
     if lo is None:
         return None
     return _as_date(lo), _as_date(hi)

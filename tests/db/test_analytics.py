@@ -38,6 +38,7 @@ FILTERS = {
     ),
     "nothing": CustomerFilter(states=("Atlantis",)),
 }
+COPIED = ("State", "Last_Login")  # current_segment's copies of Customer_Info columns
 FILTER_PARAMS = pytest.mark.parametrize("f", list(FILTERS.values()), ids=list(FILTERS))
 
 
@@ -72,7 +73,9 @@ def data(engine) -> Data:
             customers=_read(conn, customer_info),
             preferences=_read(conn, customer_preferences),
             segments=_read(conn, customer_segments),
-            current=_read(conn, current_segment),
+            # without its copies of Customer_Info columns: the computations here take them from
+            # the customers (test_current_segment_copies_customer_columns checks the copies)
+            current=_read(conn, current_segment).drop(columns=list(COPIED)),
         )
     for df in (d.preferences,):
         for col in ("Notification_Enabled", "Marketing_Consent", "Newsletter_Subscription"):
@@ -164,6 +167,64 @@ def test_current_segment_is_latest_segment(data):
     cur = data.current.set_index("Customer_ID").sort_index()
     assert list(cur.index) == list(latest.index)
     assert (cur["Segment_ID"] == latest["Segment_ID"]).all()
+
+
+def test_current_segment_copies_customer_columns(engine, data):
+    with engine.connect() as conn:
+        cur = _read(conn, current_segment)[["Customer_ID", *COPIED]]
+    want = data.customers[["Customer_ID", *COPIED]]
+    m = cur.merge(want, on="Customer_ID", suffixes=("", "_info"), how="left")
+    for col in COPIED:
+        same = (m[col] == m[f"{col}_info"]) | (m[col].isna() & m[f"{col}_info"].isna())
+        assert same.all(), col
+
+
+def test_customer_updates_reach_current_segment(migrated_engine):
+    """refresh() copies State and Last_Login; a trigger keeps them in step on updates."""
+    from sqlalchemy import update
+
+    from db.current_segment import refresh
+
+    ci = customer_info.c
+    login = dt.datetime(2024, 5, 6, 7, 8, 9)
+    with migrated_engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            start = (
+                conn.execute(select(ci.Customer_ID).order_by(ci.Customer_ID.desc()).limit(1)).scalar() or 0
+            )
+            conn.execute(
+                customer_info.insert().values(
+                    Customer_ID=start + 1,
+                    Customer_Name="Trigger Test",
+                    Email=f"trigger{start + 1}@example.com",
+                    Date_of_Birth=dt.date(1990, 1, 1),
+                    City="Pune",
+                    State="Maharashtra",
+                )
+            )
+            conn.execute(
+                customer_segments.insert().values(
+                    Customer_ID=start + 1,
+                    Segment_Name="Loyal",
+                    Segment_Category="VIP",
+                    Lifetime_Value=1000,
+                    Risk_Score=10,
+                    Last_Updated=dt.datetime(2024, 1, 1),
+                )
+            )
+            refresh(conn, customer_ids=[start + 1])
+            cs = current_segment.c
+            row = conn.execute(select(cs.State, cs.Last_Login).where(cs.Customer_ID == start + 1)).one()
+            assert tuple(row) == ("Maharashtra", None)
+            conn.execute(
+                update(customer_info).where(ci.Customer_ID == start + 1).values(State="Goa", Last_Login=login)
+            )
+            row = conn.execute(select(cs.State, cs.Last_Login).where(cs.Customer_ID == start + 1)).one()
+            assert row[0] == "Goa"
+            assert row[1] == login
+        finally:
+            outer.rollback()
 
 
 def test_filters_select_something(data):

@@ -140,12 +140,17 @@ def upgrade() -> None:
     sa.Column('Lifetime_Value', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('Risk_Score', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('Engagement_Level', sa.String(length=20), nullable=True),
+    sa.Column('State', sa.String(length=100), nullable=True),
+    sa.Column('Last_Login', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_current_segment_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_current_segment'))
     )
     op.create_index('ix_current_segment_category_engagement_risk_value', 'current_segment', ['Segment_Category', 'Engagement_Level', 'Risk_Score', 'Lifetime_Value'], unique=False)
     op.create_index(op.f('ix_current_segment_Risk_Score'), 'current_segment', ['Risk_Score'], unique=False)
     op.create_index(op.f('ix_current_segment_Lifetime_Value'), 'current_segment', ['Lifetime_Value'], unique=False)
+    op.create_index('ix_current_segment_state_risk_value', 'current_segment', ['State', 'Risk_Score', 'Lifetime_Value'], unique=False)
+    op.create_index(op.f('ix_current_segment_Last_Login_Risk_Score'), 'current_segment', ['Last_Login', 'Risk_Score'], unique=False)
+    _create_sync_trigger()
     op.create_table('sync_state',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('watermark', sa.String(length=255), nullable=False),
@@ -153,7 +158,49 @@ def upgrade() -> None:
     )
 
 
+# current_segment keeps copies of Customer_Info.State and Last_Login: this trigger copies every
+# update of those columns (refresh() in db/current_segment.py copies them on inserts).
+SYNC_TRIGGER = 'trg_customer_info_current_segment'
+_SYNC_UPDATE = (
+    'UPDATE current_segment SET "State" = NEW."State", "Last_Login" = NEW."Last_Login" '
+    'WHERE "Customer_ID" = NEW."Customer_ID"'
+)
+
+
+def _create_sync_trigger() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'sqlite':
+        op.execute(
+            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE OF "State", "Last_Login" ON "Customer_Info" '
+            f'BEGIN {_SYNC_UPDATE}; END'
+        )
+    elif dialect == 'postgresql':
+        op.execute(
+            f'CREATE FUNCTION {SYNC_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ '
+            f'BEGIN {_SYNC_UPDATE}; RETURN NEW; END $$'
+        )
+        op.execute(
+            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE OF "State", "Last_Login" ON "Customer_Info" '
+            f'FOR EACH ROW EXECUTE FUNCTION {SYNC_TRIGGER}()'
+        )
+    else:  # MySQL / MariaDB
+        op.execute(
+            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE ON `Customer_Info` FOR EACH ROW '
+            + _SYNC_UPDATE.replace('"', '`')
+        )
+
+
+def _drop_sync_trigger() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute(f'DROP TRIGGER IF EXISTS {SYNC_TRIGGER} ON "Customer_Info"')
+        op.execute(f'DROP FUNCTION IF EXISTS {SYNC_TRIGGER}()')
+    else:
+        op.execute(f'DROP TRIGGER IF EXISTS {SYNC_TRIGGER}')
+
+
 def downgrade() -> None:
+    _drop_sync_trigger()
     op.drop_table('sync_state')
     op.drop_table('current_segment')
     op.drop_index('ix_Customer_Segments_category_name_value', table_name='Customer_Segments')
