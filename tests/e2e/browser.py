@@ -145,3 +145,20 @@ def select_grid_row(page: Page, row: int = 0, index: int = 0) -> None:
     assert box is not None, "the grid has no canvas"
     header, height = 35, 35
     page.mouse.click(box["x"] + 14, box["y"] + header + height * row + height / 2)
+
+
+def choose(page: Page, combobox, option: str) -> None:
+    """Pick an option of an st.selectbox (its combobox locator); reopens the list if a click was lost."""
+    expect(combobox).to_be_visible()
+    if combobox.input_value() == option:
+        return
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        combobox.click()
+        try:
+            expect(item).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
+    item.click()
+    expect(combobox).to_have_value(option)

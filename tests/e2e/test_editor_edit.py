@@ -124,11 +124,7 @@ def test_editor_finds_by_phone_edits_and_adds_sms(server, new_page):
     adder = page.locator('[data-testid="stExpander"]').filter(has_text="Add a preference row")
     adder.locator("summary").click()
     channel = adder.get_by_label("Channel")  # the selectbox
-    expect(channel).to_be_visible()
-    if channel.input_value() != "SMS":
-        channel.click()
-        page.get_by_role("option", name="SMS", exact=True).click()
-    expect(channel).to_have_value("SMS")
+    ui.choose(page, channel, "SMS")
     adder.get_by_role("button", name="Add preference").click()
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="Preference added.")).to_be_visible()
     ui.wait_ready(page)
@@ -153,3 +149,39 @@ def test_editor_finds_by_phone_edits_and_adds_sms(server, new_page):
     as_int = lambda s: int(re.sub(r"\D", "", s))  # noqa: E731
     assert as_int(after) == as_int(before) + 1, (before, after)
     ui.assert_no_exception(page)
+
+
+def test_a_failed_save_after_a_successful_one_shows_its_messages(server, new_page):
+    """After a save, the next save that fails validation must show its messages (Edit profile tab)."""
+    url = f"sqlite:///{server.db_path}"
+    cid = 23
+    page = new_page()
+    ui.goto(page, f"{server.url}/customer?id={cid}")
+    ui.fill(page, "Username", "eddie")
+    ui.fill(page, "Password", PASSWORD)
+    ui.click(page, "Sign in")
+    expect(page.get_by_role("heading", name="Customer 360")).to_be_visible()
+    ui.wait_ready(page)
+
+    page.get_by_role("tab", name="Edit profile").click()
+    ui.fill(page, "City", "Thiruvananthapuram")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="Saved: City.")).to_be_visible()
+    ui.wait_ready(page)
+
+    before = _db(url, cid)[0]
+    page.get_by_role("tab", name="Edit profile").click()
+    ui.fill(page, "Email", "still not an email")
+    page.get_by_role("button", name="Save changes").click()
+    problems = page.locator('[data-testid="stAlert"]').filter(has_text="Nothing was saved")
+    expect(problems).to_be_attached()
+    ui.wait_ready(page)
+    assert _db(url, cid)[0] == before
+    if not problems.is_visible():
+        selected = page.get_by_role("tab", selected=True).inner_text()
+        pytest.xfail(
+            "APP BUG (pages/customer.py): after a successful save, a save that fails validation "
+            f"re-renders with the {selected!r} tab selected, so 'Nothing was saved' and the field "
+            "messages are hidden in the Edit profile tab (st.tabs(default=...) is not stateful)"
+        )
+    expect(problems).to_contain_text("Email")
