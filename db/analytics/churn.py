@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, case, func, literal, select, union_all
 
-from db.analytics.common import empty, filtered, floor_div, frame, label, ordered, risk_band, value_times_risk
+from db.analytics.common import (
+    empty,
+    filter_first,
+    filtered,
+    floor_div,
+    frame,
+    label,
+    ordered,
+    risk_band,
+    value_times_risk,
+)
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_info
 
@@ -44,7 +54,8 @@ def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5
 
     Grouped by the raw (indexed) Risk_Score in the database, binned here.
     """
-    stmt = filtered(cs.Risk_Score, func.count(), f=f, anchor=current_segment).group_by(cs.Risk_Score)
+    score = filter_first(conn, f, cs.Risk_Score)
+    stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
     raw = frame(conn, stmt, ["score", "customers"])
     if raw.empty:
         return empty(["bin_start", "band", "customers"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Float, Select, Table, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, Connection, Float, Select, String, Table, cast, func, select, type_coerce
 
 from db.filters import (
     RISK_HIGH_FROM,
@@ -122,6 +122,21 @@ def floor_div(conn: Connection, expr, width: float):
     if conn.dialect.name == "sqlite":
         return cast(expr / width, BigInteger)
     return func.floor(expr / width)
+
+
+def filter_first(conn: Connection, f: CustomerFilter, col):
+    """`col`, or on SQLite with a filter set, an expression of it that no index serves.
+
+    Used in an ORDER BY / GROUP BY / WHERE whose index would make SQLite walk the whole index in
+    its order and check the filter (with a lookup of the joined tables) on every entry; hiding
+    the index makes it find the filtered customers first and sort those few rows instead
+    (a median with a state and a category: 1,000 ms -> 60 ms at a million customers).
+    """
+    if conn.dialect.name != "sqlite" or f.is_empty:
+        return col
+    if isinstance(col.type, String):
+        return type_coerce(col.op("||")(""), col.type)
+    return type_coerce(col + 0, col.type)
 
 
 def value_times_risk(seg):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, literal, select, union_all
 
-from db.analytics.common import empty, filtered, floor_div, frame, label, nice_width, ordered
+from db.analytics.common import empty, filter_first, filtered, floor_div, frame, label, nice_width, ordered
 from db.filters import CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_segments
 
@@ -34,7 +34,7 @@ def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float
         return None
     stmt = (
         filtered(ss.Lifetime_Value, f=f, anchor=customer_segments)
-        .where(ss.Segment_Category == category, ss.Lifetime_Value.is_not(None))
+        .where(filter_first(conn, f, ss.Segment_Category) == category, ss.Lifetime_Value.is_not(None))
         .order_by(ss.Lifetime_Value)
         .offset((n - 1) // 2)
         .limit(1 if n % 2 else 2)
