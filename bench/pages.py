@@ -47,6 +47,9 @@ sys.path.insert(0, str(ROOT))
 PAGES = ("overview", "demographics", "segments", "churn", "consent")
 DEFAULT_FILTER = "states=Maharashtra&categories=VIP"
 NOTHING = {"cities": "Atlantis"}
+# current_segment without its copies of Customer_Info columns (the naive approach joins those)
+CURRENT = ("Customer_ID", "Segment_ID", "Segment_Name", "Segment_Category", "Lifetime_Value", "Risk_Score")
+CURRENT = (*CURRENT, "Engagement_Level")
 
 
 # --- memory -------------------------------------------------------------------------------
@@ -215,7 +218,7 @@ def _naive_overview(engine) -> None:
     import pandas as pd
 
     ci = _read(engine, "Customer_Info")
-    cur = _read(engine, "current_segment")
+    cur = _read(engine, "current_segment", CURRENT)
     ci["Join_Date"] = pd.to_datetime(ci["Join_Date"])
     ci["Account_Status"].value_counts()
     ci.groupby(ci["Join_Date"].dt.to_period("M")).size()
@@ -246,7 +249,7 @@ def _naive_segments(engine) -> None:
 
     ci = _read(engine, "Customer_Info")
     seg = _read(engine, "Customer_Segments")
-    cur = _read(engine, "current_segment")
+    cur = _read(engine, "current_segment", CURRENT)
     seg = seg[seg["Customer_ID"].isin(ci["Customer_ID"])]
     seg["Lifetime_Value"] = seg["Lifetime_Value"].astype(float)
     seg.groupby("Segment_Category")["Lifetime_Value"].agg(["count", "sum", "mean", "median"])
@@ -263,7 +266,7 @@ def _naive_churn(engine) -> None:
     import pandas as pd
 
     ci = _read(engine, "Customer_Info")
-    cur = _read(engine, "current_segment")
+    cur = _read(engine, "current_segment", CURRENT)
     m = ci.merge(cur, on="Customer_ID")
     risk = m["Risk_Score"].astype(float)
     ltv = m["Lifetime_Value"].astype(float)
@@ -383,9 +386,14 @@ def main(argv: list[str] | None = None) -> int:
     for url in urls:
         n = _customers(url)
         for page in args.pages.split(","):
-            r = _subprocess(["--filter", args.filter, "--worker", url, page])
-            if not args.no_naive:
-                r.update(_subprocess(["--naive-worker", url, page]))
+            try:
+                r = _subprocess(["--filter", args.filter, "--worker", url, page])
+                if not args.no_naive:
+                    r.update(_subprocess(["--naive-worker", url, page]))
+            except RuntimeError as exc:
+                print(f"| {page} | {_backend(url)} | {n:,} | failed: see stderr |")
+                print(exc, file=sys.stderr)
+                continue
             ratio = r["cold_ms"] / r["raw_ms"] if r["raw_ms"] else None
             print(
                 f"| {page} | {_backend(url)} | {n:,} | {r['cold_ms'] / 1000:.2f} "

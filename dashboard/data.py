@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 
 from dashboard import resources
@@ -22,6 +23,7 @@ from db.filters import CustomerFilter
 # Tables per subject ("current_segment" whenever a filter may use segment fields).
 INFO = frozenset({"Customer_Info", "current_segment", "Customer_Segments"})
 SEGMENTS = frozenset({"Customer_Info", "current_segment", "Customer_Segments"})
+SHARES = {"top_1": 0.01, "top_10": 0.10, "top_20": 0.20}
 PREFERENCES = frozenset({"Customer_Info", "Customer_Preferences", "current_segment", "Customer_Segments"})
 
 
@@ -224,11 +226,13 @@ def pareto(f: CustomerFilter, points: int = 100) -> pd.DataFrame:
 
 @cached(reads=SEGMENTS)
 def top_shares(f: CustomerFilter) -> dict:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.top_shares(conn, f=f)
+    """value.top_shares() read off the (cached) Pareto curve, whose points at 1, 10 and 20 %
+    are the same interpolation: the page needs both, and this spares a second pass."""
+    curve = pareto(f, points=100)
+    if curve.empty:
+        return {"top_1": None, "top_10": None, "top_20": None}
+    x, y = curve["customer_share"].to_numpy(), curve["value_share"].to_numpy()
+    return {key: float(np.interp(share, x, y)) for key, share in SHARES.items()}
 
 
 # --- Churn risk -------------------------------------------------------------------------

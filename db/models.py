@@ -78,7 +78,8 @@ class CustomerInfo(Base):
         # load can drop and rebuild them (SQLite cannot drop an inline constraint).
         Index(None, "Email", unique=True),
         Index(None, "Phone", unique=True),
-        Index(None, "State", "City"),
+        # Country last: the sidebar's places (states, cities, countries) from this index alone.
+        Index(None, "State", "City", "Country"),
         Index(None, "City"),
         # (Gender, Age): age x gender and the gender mix grouped in index order (no sort).
         Index(None, "Gender", "Age"),

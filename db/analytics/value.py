@@ -24,6 +24,8 @@ cs = current_segment.c
 # and the Pareto curve are built from those few thousand buckets.
 VALUE_UNIT = 50.0
 DISTRIBUTION_BINS = 30
+# With a filter, medians are computed here from the values when there are at most this many.
+MEDIAN_FETCH_MAX = 200_000
 # Without a filter on SQLite the Pareto curve is read as this many geometric value ranges.
 PARETO_RANGES = 400
 
@@ -43,6 +45,16 @@ def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float
     return sum(values) / len(values) if values else None
 
 
+def _medians_fetched(conn: Connection, f: CustomerFilter, categories: list[str]) -> list[float | None]:
+    stmt = filtered(ss.Segment_Category, ss.Lifetime_Value, f=f, anchor=customer_segments).where(
+        ss.Lifetime_Value.is_not(None)
+    )
+    rows = pd.DataFrame(conn.execute(stmt).all(), columns=["category", "value"])
+    rows["value"] = rows["value"].astype(float)
+    medians = rows.groupby("category")["value"].median()
+    return [float(medians[c]) if c in medians.index else None for c in categories]
+
+
 def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, segments, total, mean, median] of Lifetime_Value over all segment rows.
 
@@ -60,7 +72,13 @@ def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     cols = ["category", "segments", "total", "mean", "median"]
     if raw.empty:
         return empty(cols)
-    raw["median"] = [_median(conn, f, c, int(n)) for c, n in zip(raw["category"], raw["valued"], strict=True)]
+    if f.is_empty or raw["valued"].sum() > MEDIAN_FETCH_MAX:
+        medians = [_median(conn, f, c, int(n)) for c, n in zip(raw["category"], raw["valued"], strict=True)]
+    else:
+        # A filtered set of a few ten thousand rows: one query for the values of all categories
+        # rather than re-applying the filter for the middle row(s) of each.
+        medians = _medians_fetched(conn, f, list(raw["category"]))
+    raw["median"] = medians
     raw["total"] = raw["total"].fillna(0.0).astype(float)
     # sum / count here rather than AVG: MariaDB's AVG of a DECIMAL keeps only 4 more decimals
     raw["mean"] = raw["total"] / raw["valued"].where(raw["valued"] > 0)
@@ -243,8 +261,10 @@ def _current_value_ranges(conn: Connection) -> pd.DataFrame:
     """[b, n, total] of all current segments in PARETO_RANGES geometric value ranges, each a range
     count and sum on the Lifetime_Value index (one UNION ALL; no row is sorted or bucketed)."""
     v = cs.Lifetime_Value
-    n, lo, top = conn.execute(select(func.count(v), func.min(v), func.max(v))).one()
-    if not n:
+    # MIN and MAX in two statements: SQLite answers each alone from the index (both together: a scan)
+    lo = conn.execute(select(func.min(v))).scalar()
+    top = conn.execute(select(func.max(v))).scalar()
+    if lo is None:
         return empty(["b", "n", "total"])
     edges = np.geomspace(max(float(lo), 1.0), max(float(top), 2.0), PARETO_RANGES + 1)
     parts = []

@@ -47,7 +47,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_Customer_Info_Join_Date'), 'Customer_Info', ['Join_Date'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Last_Login'), 'Customer_Info', ['Last_Login'], unique=False)
     op.create_index(op.f('ix_Customer_Info_Phone'), 'Customer_Info', ['Phone'], unique=True)
-    op.create_index(op.f('ix_Customer_Info_State_City'), 'Customer_Info', ['State', 'City'], unique=False)
+    op.create_index(op.f('ix_Customer_Info_State_City_Country'), 'Customer_Info', ['State', 'City', 'Country'], unique=False)
 
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -220,7 +220,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     op.drop_table('app_user')
-    op.drop_index(op.f('ix_Customer_Info_State_City'), table_name='Customer_Info')
+    op.drop_index(op.f('ix_Customer_Info_State_City_Country'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Phone'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Last_Login'), table_name='Customer_Info')
     op.drop_index(op.f('ix_Customer_Info_Join_Date'), table_name='Customer_Info')
