@@ -59,4 +59,4 @@ for section, path, title, icon, role in PAGES:
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
 auth.sidebar_account(actor)
-st.navigation(sections).run()
+st.navigation(sections, expanded=True).run()

@@ -27,7 +27,11 @@ def test_every_page_renders_cleanly(server, new_page, username):
     links = _nav_links(page)
     assert len(links) >= 6, links
     for title, href in links:
-        ui.goto(page, href)
+        # Through the sidebar: loading the address would start a new, signed-out session.
+        page.locator(f'{ui.NAV_LINKS}[href="{href}"]').click()
+        page.wait_for_url(href)
+        ui.wait_ready(page)
+        expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
         ui.assert_no_exception(page)
         expect(page.locator('[data-testid="stMain"]')).to_be_visible()
         overflow = page.evaluate(
