@@ -75,18 +75,29 @@ st.markdown("#### History and changes" if can_edit else "#### History")
 profile_state = forms.FormState(f"profile-{customer_id}")
 status_state = forms.FormState(f"status-{customer_id}")
 delete_state = forms.FormState(f"delete-{customer_id}")
-# After a failed save the tab holding the form (and its messages) stays open.
-active = "History"
-if can_edit and profile_state.has_problems:
-    active = "Edit profile"
-elif can_edit and (status_state.has_problems or delete_state.has_problems):
-    active = "Status and delete"
 names = ["History"] + (["Edit profile", "Status and delete"] if can_edit else [])
+# The open tab is session state (stateful tabs, keyed), not a `default` the browser may ignore.
+# A write from a tab sets OPEN_TAB just before it runs; on the next run a failed write re-opens
+# its tab (the form and its messages stay in view), a successful one opens History (the change).
+TAB_KEY = f"customer-tabs-{customer_id}"
+OPEN_TAB = f"_customer.open-tab.{customer_id}"
+wanted = st.session_state.pop(OPEN_TAB, None)
+failed = {
+    "Edit profile": profile_state.has_problems,
+    "Status and delete": status_state.has_problems or delete_state.has_problems,
+}
+if can_edit and wanted in names:
+    st.session_state[TAB_KEY] = wanted if failed.get(wanted) else "History"
 tabs = {
     "Preferences": pref_box,
     "Segments": seg_box,
-    **dict(zip(names, st.tabs(names, default=active), strict=True)),
+    **dict(zip(names, st.tabs(names, key=TAB_KEY, on_change="rerun"), strict=True)),
 }
+
+
+def keep_open(tab: str) -> None:
+    """Before a write from inside `tab`: if it fails, the next run opens that tab."""
+    st.session_state[OPEN_TAB] = tab
 
 
 def reload_all() -> None:
@@ -280,6 +291,7 @@ if can_edit:
             if not changed:
                 st.info("Nothing changed.")
             else:
+                keep_open("Edit profile")
                 forms.submit(
                     profile_state,
                     lambda: rd.update_customer(
@@ -298,6 +310,7 @@ if can_edit:
         target = "Inactive" if status == "Active" else "Active"
         verb = "Deactivate" if target == "Inactive" else "Reactivate"
         if st.button(f"{verb} this customer", key=f"{status_state.key}.toggle"):
+            keep_open("Status and delete")
             forms.submit(
                 status_state,
                 lambda: rd.set_account_status(
@@ -321,6 +334,7 @@ if can_edit:
             )
             delete = st.form_submit_button("Delete customer", icon=":material/delete:")
         if delete:
+            keep_open("Status and delete")
             if confirm.strip() != (p.get("Email") or ""):
                 delete_state.fail(
                     errors={"confirm": "Confirmation: type the customer's email exactly to delete"}

@@ -177,11 +177,6 @@ def test_a_failed_save_after_a_successful_one_shows_its_messages(server, new_pag
     expect(problems).to_be_attached()
     ui.wait_ready(page)
     assert _db(url, cid)[0] == before
-    if not problems.is_visible():
-        selected = page.get_by_role("tab", selected=True).inner_text()
-        pytest.xfail(
-            "APP BUG (pages/customer.py): after a successful save, a save that fails validation "
-            f"re-renders with the {selected!r} tab selected, so 'Nothing was saved' and the field "
-            "messages are hidden in the Edit profile tab (st.tabs(default=...) is not stateful)"
-        )
+    expect(problems).to_be_visible()
+    expect(page.get_by_role("tab", selected=True)).to_have_text("Edit profile")
     expect(problems).to_contain_text("Email")

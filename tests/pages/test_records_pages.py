@@ -174,6 +174,68 @@ def test_valid_edit_is_stored_and_shows_in_history(db):
     assert city.value == "Nagpur"
 
 
+def _tab_container(at):
+    """The st.tabs block of the 360 (the one holding the History tab)."""
+    stack = [at._tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "type", None) == "tab_container":
+            return node
+        children = getattr(node, "children", {}) or {}
+        stack.extend(children.values())
+    raise AssertionError("no tab container")
+
+
+def _open_tab_label(at) -> str:
+    tabs = _tab_container(at)
+    labels = [child.label for child in tabs.children.values()]
+    return labels[tabs.proto.tab_container.default_tab_index]
+
+
+def _in_tab(at, label: str) -> str:
+    tabs = _tab_container(at)
+    tab = next(t for t in tabs.children.values() if t.label == label)
+    out, stack = [], [tab]
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "value") and isinstance(getattr(node, "value", None), str):
+            out.append(node.value)
+        stack.extend((getattr(node, "children", {}) or {}).values())
+    return "\n".join(out)
+
+
+def test_failed_save_after_a_successful_one_keeps_the_edit_tab_open(db):
+    url, ids = db
+    cid = ids["priya"]
+    at = app("customer.py", id=cid).run()
+    assert _open_tab_label(at) == "History"
+    at.session_state[f"customer-tabs-{cid}"] = "Edit profile"  # the user opens the tab
+    _profile_input(at, cid, "City").set_value("Nagpur")
+    _button(at, "Save changes").click().run()
+    assert any("Saved: City." in str(s.value) for s in at.success)
+    assert _open_tab_label(at) == "History"  # a successful save shows the recorded change
+    at.session_state[f"customer-tabs-{cid}"] = "Edit profile"  # the user opens the tab again
+    at.text_input(key=f"profile-{cid}.v1.Email").set_value("still not an email")
+    _button(at, "Save changes").click().run()
+    assert not at.exception, at.exception
+    assert _open_tab_label(at) == "Edit profile"
+    shown = _in_tab(at, "Edit profile")
+    assert "Nothing was saved" in shown and "Email" in shown
+    assert customer_row(url, cid)["Email"] == PRIYA["Email"]
+
+
+def test_failed_save_opens_its_tab_even_if_another_was_reported(db):
+    """The browser may report the History tab with the submit: the failed form's tab still opens."""
+    url, ids = db
+    cid = ids["priya"]
+    at = app("customer.py", id=cid).run()
+    at.text_input(key=f"profile-{cid}.v0.Email").set_value("priya@@nowhere")
+    _button(at, "Save changes").click().run()
+    assert not at.exception, at.exception
+    assert _open_tab_label(at) == "Edit profile"
+    assert "Nothing was saved" in _in_tab(at, "Edit profile")
+
+
 def test_conflict_shows_what_changed_and_writes_nothing(db):
     url, ids = db
     cid = ids["priya"]
