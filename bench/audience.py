@@ -72,10 +72,8 @@ def main() -> None:
     with engine.connect() as conn:
         total = A.count(conn, AudienceDefinition())
     print(f"{engine.dialect.name}, {total:,} customers\n")
-    print(
-        "| audience | customers | reachable | funnel cold ms | funnel warm ms | size warm ms | within 2 s |"
-    )
-    print("|---|---:|---:|---:|---:|---:|:---:|")
+    print("| audience | customers | reachable | preview cold ms | preview warm ms | within 2 s |")
+    print("|---|---:|---:|---:|---:|:---:|")
     worst = 0.0
     for name, d in CASES.items():
         with engine.connect() as conn:

@@ -205,7 +205,7 @@ CHANNEL_BITS = {"Email": 1, "SMS": 2, "Phone": 4, "Push": 8}
 _NOTIF_OFF, _NO_CONSENT, _NO_CONTACT, _NOT_ACTIVE = 16, 32, 64, 128
 
 
-def _mask_select(d: AudienceDefinition, *, today: dt.date | None = None) -> Select:
+def _mask_select(d: AudienceDefinition, *, today: dt.date | None = None, row_of: str | None = None) -> Select:
     """One row per audience customer: cid and `mask`, the OR of what their rows reach.
 
     Every (customer, preference row) pair gets one code: 128 when the account is not Active;
@@ -233,10 +233,11 @@ def _mask_select(d: AudienceDefinition, *, today: dt.date | None = None) -> Sele
         (notif, _NO_CONSENT),
         else_=_NOTIF_OFF,
     )
+    cols = [ci.Customer_ID.label("cid"), func.sum(func.distinct(code)).label("mask")]
+    if row_of is not None:  # the customer's consenting row of that channel (lowest Preference_ID)
+        cols.append(func.min(case((and_(ok, channel == row_of), cp.Preference_ID))).label("pid"))
     return (
-        audience_select(
-            d, ci.Customer_ID.label("cid"), func.sum(func.distinct(code)).label("mask"), today=today
-        )
+        audience_select(d, *cols, today=today)
         .outerjoin(customer_preferences, cp.Customer_ID == ci.Customer_ID)
         .group_by(ci.Customer_ID)
     )
@@ -303,36 +304,22 @@ def count(conn: Connection, d: AudienceDefinition, *, today: dt.date | None = No
 
 
 def _assigned(d: AudienceDefinition, channel: str, *, today: dt.date | None = None):
-    """Subquery (cid) of the reachable customers assigned to `channel`: reachable on it, and on
-    no channel before it in the priority (the same rule as `decode`)."""
+    """Subquery (cid, pid) of the reachable customers assigned to `channel`: reachable on it, and
+    on no channel before it in the priority (the same rule as `decode`); pid is their consenting
+    preference row of that channel (the lowest Preference_ID when several)."""
     if channel not in CHANNELS:
         raise AudienceError(f"Unknown channel {channel!r}.")
-    per = _mask_select(d, today=today).subquery("per_customer")
+    per = _mask_select(d, today=today, row_of=channel).subquery("per_customer")
     mask = per.c.mask
     before = d.priority[: d.priority.index(channel)]
     return (
-        select(per.c.cid)
+        select(per.c.cid, per.c.pid)
         .where(
             mask < _NOT_ACTIVE,
             mask.bitwise_and(CHANNEL_BITS[channel]) != 0,
             *(mask.bitwise_and(CHANNEL_BITS[ch]) == 0 for ch in before),
         )
         .subquery("assigned")
-    )
-
-
-def _channel_row_id(channel: str, customer_id) -> ColumnElement:
-    """The customer's reachable preference row for `channel` (lowest Preference_ID when several)."""
-    p2 = customer_preferences.alias("p2")
-    return (
-        select(func.min(p2.c.Preference_ID))
-        .where(
-            p2.c.Customer_ID == customer_id,
-            p2.c.Communication_Channel == channel,
-            p2.c.Notification_Enabled == true(),
-            p2.c.Marketing_Consent == true(),
-        )
-        .scalar_subquery()
     )
 
 
@@ -351,7 +338,7 @@ def time_zones(
         .select_from(
             a.join(
                 customer_preferences,
-                and_(cp.Customer_ID == a.c.cid, cp.Preference_ID == _channel_row_id(channel, a.c.cid)),
+                cp.Preference_ID == a.c.pid,
             )
         )
         .group_by(zone)
@@ -369,10 +356,14 @@ def channel_rows(
     today: dt.date | None = None,
 ) -> Iterator[list[dict]]:
     """Chunks of the channel's list: dicts with Customer_ID, Customer_Name, Email, Phone,
-    Preferred_Language, Time_Zone; ordered by time zone then Customer_ID (keyset per zone)."""
+    Preferred_Language, Time_Zone; ordered by time zone ('' for none) then Customer_ID.
+
+    One ordered query, read through a streaming cursor `chunk_size` rows at a time: the audience
+    is aggregated once (a keyset loop would re-aggregate the whole audience for every chunk).
+    """
     a = _assigned(d, channel, today=today)
     zone = _zone(cp.Time_Zone)
-    base = (
+    stmt = (
         select(
             ci.Customer_ID,
             ci.Customer_Name,
@@ -384,25 +375,17 @@ def channel_rows(
         .select_from(
             a.join(customer_info, ci.Customer_ID == a.c.cid).join(
                 customer_preferences,
-                and_(cp.Customer_ID == a.c.cid, cp.Preference_ID == _channel_row_id(channel, a.c.cid)),
+                cp.Preference_ID == a.c.pid,
             )
         )
-        .order_by(ci.Customer_ID)
-        .limit(chunk_size)
+        .order_by(zone, ci.Customer_ID)
     )
-    for tz in time_zones(conn, d, channel, today=today):
-        last = None
-        while True:
-            stmt = base.where(zone == tz)
-            if last is not None:
-                stmt = stmt.where(ci.Customer_ID > last)
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-            if not rows:
-                break
-            yield rows
-            last = rows[-1]["Customer_ID"]
-            if len(rows) < chunk_size:
-                break
+    result = conn.execute(stmt, execution_options={"yield_per": chunk_size})
+    try:
+        for part in result.mappings().partitions():
+            yield [dict(r) for r in part]
+    finally:
+        result.close()
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
