@@ -93,8 +93,17 @@ def _exact(v: float, digits: int) -> bool:
 
 
 def _rupee_axis(fig: go.Figure, max_value: float, *, axis: str = "y", title: str = "₹", **kw) -> None:
+    """A 0..max_value rupee axis (max_value includes any headroom for labels); ticks inside it."""
     vals, text = rupee_ticks(max_value)
-    upd = {"tickvals": vals, "ticktext": text, "title": title, "range": [0, vals[-1] * 1.04], **kw}
+    top = max_value or vals[-1]
+    kept = [(v, t) for v, t in zip(vals, text, strict=True) if v <= top * 1.0001] or [(0.0, "₹0")]
+    upd = {
+        "tickvals": [v for v, _ in kept],
+        "ticktext": [t for _, t in kept],
+        "title": title,
+        "range": [0, top * 1.02],
+        **kw,
+    }
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**upd)
 
 
@@ -120,8 +129,8 @@ def _hbar(
     plain = [rupees(v) if money else number(v) for v in df[value]]
     hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(df[label], plain, strict=True)]
     text = text or plain
-    # Room right of the longest bar for its label (~0.045 of the axis per character).
-    headroom = 1.1 + 0.045 * max((len(t) for t in text), default=0)
+    # Room right of the longest bar for its label (~0.03 of the axis per character).
+    headroom = 1.06 + 0.03 * max((len(t) for t in text), default=0)
     fig = go.Figure(
         go.Bar(
             y=df[label].astype(str),
@@ -331,7 +340,18 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
     )
     _hover(fig)
     _layout(fig, "Loyalty points: customers per points range", bargap=0.08)
-    fig.update_xaxes(title="Loyalty points", type="category", tickangle=-45, tickfont={"size": 10})
+    # Horizontal tick labels on every k-th bin (about 4 fit a half-width chart), always the last one.
+    step = max(1, math.ceil(len(labels) / 4))
+    shown = sorted({*range(0, len(labels), step), len(labels) - 1}) if labels else []
+    if len(shown) > 1 and shown[-1] - shown[-2] < step:
+        shown.pop(-2)
+    fig.update_xaxes(
+        title="Loyalty points",
+        type="category",
+        tickangle=0,
+        tickvals=[labels[i] for i in shown],
+        ticktext=[labels[i] for i in shown],
+    )
     fig.update_yaxes(title="Customers", tickformat=",d")
     return fig
 
@@ -370,8 +390,8 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
     colors = [style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]]
     fig = go.Figure()
     for name, col, symbol, pos in (
-        ("Median", "median", "diamond-open", "middle left"),
-        ("Mean", "mean", "circle", "middle right"),
+        ("Median", "median", "diamond-open", "bottom center"),
+        ("Mean", "mean", "circle", "top center"),
     ):
         fig.add_trace(
             go.Scatter(
@@ -412,7 +432,7 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
 def value_distribution(df: pd.DataFrame) -> go.Figure:
     """[category, bin_start, bin_end, segments] -> one histogram per category (own value scale)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
-    fig = make_subplots(rows=1, cols=max(1, len(cats)), subplot_titles=cats, horizontal_spacing=0.05)
+    fig = make_subplots(rows=1, cols=max(1, len(cats)), subplot_titles=cats, horizontal_spacing=0.07)
     for i, cat in enumerate(cats, start=1):
         part = df[df["category"] == cat]
         fig.add_trace(
@@ -422,8 +442,17 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
             row=1,
             col=i,
         )
-        vals, text = rupee_ticks(_max(part["bin_end"]), ticks=3)
-        fig.update_xaxes(tickvals=vals, ticktext=text, row=1, col=i, title="Lifetime value (₹)")
+        # Ticks inside the panel only: a last tick on the right edge runs into the next panel's ₹0.
+        top = _max(part["bin_end"])
+        vals, text = rupee_ticks(top, ticks=3)
+        inside = [(v, t) for v, t in zip(vals, text, strict=True) if v <= top * 0.97] or [(0.0, "₹0")]
+        fig.update_xaxes(
+            tickvals=[v for v, _ in inside],
+            ticktext=[t for _, t in inside],
+            row=1,
+            col=i,
+            title="Lifetime value (₹)",
+        )
     _hover(fig)
     _layout(fig, "Lifetime value distribution per segment category", bargap=0.04)
     fig.update_yaxes(title="Segments", tickformat=",d", row=1, col=1)
@@ -432,11 +461,12 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
 
 def category_tree(df: pd.DataFrame) -> go.Figure:
     """[category, segment_name, segments, total] -> treemap: category -> segment name, area = value."""
-    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
+    ids, labels, parents, values, colors, hover, text = [], [], [], [], [], [], []
     for cat in [c for c in style.CATEGORY_ORDER if c in set(df["category"])]:
         part = df[df["category"] == cat]
         ids.append(cat)
         labels.append(cat)
+        text.append(cat)
         parents.append("")
         values.append(float(part["total"].sum()))
         colors.append(style.color_for(style.CATEGORY_COLORS, cat))
@@ -446,6 +476,7 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
         for name, n, total in zip(part["segment_name"], part["segments"], part["total"], strict=True):
             ids.append(f"{cat}/{name}")
             labels.append(str(name))
+            text.append("<br>".join(str(name).split()))
             parents.append(cat)
             values.append(float(total))
             colors.append(style.color_for(style.CATEGORY_COLORS, cat))
@@ -459,14 +490,17 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
             branchvalues="total",
             marker={"colors": colors, "line": {"color": "white", "width": 1.5}},
             hovertext=hover,
-            texttemplate="<b>%{label}</b><br>%{percentRoot:.0%}",
-            textfont={"color": "white"},
+            text=text,
+            texttemplate="<b>%{text}</b><br>%{percentRoot:.0%}",
+            textfont={"color": "white", "size": 13},
             pathbar={"visible": False},
             tiling={"pad": 2},
         )
     )
     _hover(fig)
-    return _layout(fig, "Lifetime value by category and segment name (area = ₹)", height=420)
+    _layout(fig, "Lifetime value by category and segment name (area = ₹)", height=420)
+    fig.update_layout(uniformtext={"minsize": 10, "mode": "hide"})
+    return fig
 
 
 def engagement_by_category(df: pd.DataFrame) -> go.Figure:
@@ -487,6 +521,7 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
                 text=[percent(s, digits=0) if s >= 0.06 else "" for s in shares],
                 textposition="inside",
                 insidetextanchor="middle",
+                textangle=0,
                 customdata=[[c, level] for c in cats],
                 hovertext=[
                     f"<b>{c}, {level} engagement</b><br>{number(n)} customers ({percent(s)})"
@@ -496,7 +531,7 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
         )
     _hover(fig)
     _layout(fig, "Engagement level mix per category", legend=True, barmode="stack", height=300)
-    fig.update_layout(legend_traceorder="normal")
+    fig.update_layout(legend_traceorder="normal", uniformtext={"minsize": 11, "mode": "hide"})
     fig.update_xaxes(title="Share of the category's customers (%)", range=[0, 100], ticksuffix="%")
     fig.update_yaxes(autorange="reversed", title=None)
     return fig

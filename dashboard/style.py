@@ -114,11 +114,14 @@ def score(value: float | None) -> str:
     return f"{value:.1f}"
 
 
-def delta_text(current: int | None, previous: int | None) -> str | None:
-    """'+12 (+8.5%) vs last month' style delta for st.metric, None when unknown."""
+def delta_text(current: int | None, previous: int | None, *, relative: bool = True) -> str | None:
+    """'+12 (+8.5%) vs last month' style delta for st.metric, None when unknown.
+
+    relative=False leaves out the percentage ('+12 vs last month') for narrow tiles.
+    """
     if current is None or previous is None:
         return None
     diff = current - previous
-    if previous:
+    if previous and relative:
         return f"{diff:+,d} ({diff / previous:+.0%}) vs last month"
     return f"{diff:+,d} vs last month"

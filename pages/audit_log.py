@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, resources
@@ -20,14 +21,16 @@ with resources.engine().connect() as conn:
 
 c1, c2, c3, c4 = st.columns([2, 1, 2, 2])
 usernames = c1.multiselect("User", choices["usernames"])
-customer_id = c2.number_input("Customer ID", min_value=0, step=1, value=0, help="0: all customers")
+customer_id = c2.number_input(
+    "Customer ID", min_value=1, step=1, value=None, placeholder="All", help="Empty: all customers"
+)
 tables = c3.multiselect("Table", choices["tables"])
 dates = c4.date_input("Date range", value=(), max_value=dt.date.today(), format="YYYY-MM-DD")
 actions = st.pills("Action", choices["actions"], selection_mode="multi")
 
 f = audit_query.AuditFilter(
     usernames=tuple(usernames),
-    customer_id=int(customer_id) or None,
+    customer_id=None if customer_id is None else int(customer_id),
     tables=tuple(tables),
     actions=tuple(actions or ()),
     date_from=dates[0] if len(dates) >= 1 else None,
@@ -44,8 +47,14 @@ with resources.engine().connect() as conn:
     page = audit_query.query(conn, actor=actor, f=f, before=cursors[-1], limit=100)
 
 st.write(f"{page.total:,} change(s) match · page {len(cursors)}")
+# Blank cells rather than "None" (a missing customer, old value, ...): IDs as text, gaps as "".
+shown = page.rows.copy()
+for col in ("record_id", "customer_id"):
+    shown[col] = [("" if pd.isna(v) else str(int(v))) for v in shown[col]]
+for col in ("field", "old_value", "new_value", "table_name", "username", "action"):
+    shown[col] = shown[col].astype(object).where(shown[col].notna(), "")
 st.dataframe(
-    page.rows,
+    shown,
     hide_index=True,
     column_config={
         "id": None,
@@ -53,8 +62,8 @@ st.dataframe(
         "username": "User",
         "action": "Action",
         "table_name": "Table",
-        "record_id": st.column_config.NumberColumn("Record", format="%d"),
-        "customer_id": st.column_config.NumberColumn("Customer", format="%d"),
+        "record_id": st.column_config.TextColumn("Record"),
+        "customer_id": st.column_config.TextColumn("Customer"),
         "field": "Field",
         "old_value": "Old value",
         "new_value": "New value",

@@ -49,11 +49,13 @@ left, right = st.columns(2, gap="large")
 with left:
     by_cat = data.value_at_risk_by_category(f)
     filters.chart(charts.value_at_risk_by_category(by_cat), by_cat, key="ch-var-cat", drill=("categories",))
+with right:
     idle = data.risk_vs_inactivity(f)
     filters.chart(charts.risk_vs_inactivity(idle), idle, key="ch-idle")
-with right:
-    by_state = data.value_at_risk_by_state(f)
-    filters.chart(charts.value_at_risk_by_state(by_state), by_state, key="ch-var-state", drill=("states",))
+
+# The state bars (16 rows) take the full width rather than leaving a half-empty row beside them.
+by_state = data.value_at_risk_by_state(f)
+filters.chart(charts.value_at_risk_by_state(by_state), by_state, key="ch-var-state", drill=("states",))
 
 matrix = data.value_risk_matrix(f)
 filters.chart(charts.value_risk_matrix(matrix), matrix, key="ch-matrix")
@@ -78,18 +80,20 @@ else:
             "Value_At_Risk",
         ],
         column_config={
+            # Widths that fit the ~820 px main area (long cities and states such as "Visakhapatnam"
+            # or "Andhra Pradesh" included).
             "Customer": st.column_config.LinkColumn(
-                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page", width="small"
+                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page", width=52
             ),
-            "Customer_Name": st.column_config.TextColumn("Name", width="medium"),
-            "City": st.column_config.TextColumn("City", width="small"),
-            "State": st.column_config.TextColumn("State", width="small"),
-            "Segment_Category": st.column_config.TextColumn("Category", width="small"),
-            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="₹%,.0f"),
+            "Customer_Name": st.column_config.TextColumn("Name", width=150),
+            "City": st.column_config.TextColumn("City", width=108),
+            "State": st.column_config.TextColumn("State", width=118),
+            "Segment_Category": st.column_config.TextColumn("Category", width=72),
+            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value", format="₹%,.0f", width=100),
             "Risk_Score": st.column_config.ProgressColumn(
-                "Risk", min_value=0, max_value=100, format="%.0f", width="small"
+                "Risk", min_value=0, max_value=100, format="%.0f", width=84
             ),
-            "Value_At_Risk": st.column_config.NumberColumn("Value at risk (₹)", format="₹%,.0f"),
+            "Value_At_Risk": st.column_config.NumberColumn("Value at risk", format="₹%,.0f", width=100),
         },
         height=420,
     )

@@ -1,10 +1,13 @@
 """Customer 360: one customer's profile, preferences, segments and history; editing for editors."""
 
+import numbers
+
 import streamlit as st
 
 from dashboard import auth, forms
 from dashboard import formatting as fmt
 from dashboard import records_data as rd
+from dashboard.style import indian_digits
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
@@ -46,7 +49,9 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric("Current segment", "—" if current is None else f"{current['Segment_Category']}")
 m2.metric("Lifetime value", "—" if current is None else fmt.rupees(current["Lifetime_Value"]))
 m3.metric("Risk score", "—" if current is None else fmt.value(current["Risk_Score"]))
-m4.metric("Loyalty points", fmt.value(p.get("Loyalty_Points")))
+points = p.get("Loyalty_Points")
+is_number = isinstance(points, numbers.Real) and points == points  # not None, not NaN
+m4.metric("Loyalty points", indian_digits(int(points)) if is_number else fmt.value(points))
 
 PROFILE_ROWS = [
     ("Email", "Email"),

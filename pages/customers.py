@@ -50,6 +50,9 @@ if rows.empty:
     st.info("No customer matches. Try fewer filters or a shorter search.", icon=":material/search_off:")
 else:
     rows.insert(0, "Open", [fmt.customer_url(i) for i in rows["Customer_ID"]])
+    # Fits the ~820 px main area without scrolling: State is left to the CSV export, the join date
+    # shows (instead of the status) only when the list is sorted by it.
+    status_or_joined = "Join_Date" if sort == "Join_Date" else "Account_Status"
     event = st.dataframe(
         rows,
         key=f"cl.table.{len(stack)}",
@@ -58,14 +61,26 @@ else:
         hide_index=True,
         width="stretch",
         height=min(36 + 35 * len(rows), 640),
+        column_order=[
+            "Open",
+            "Customer_Name",
+            "Email",
+            "Phone",
+            "City",
+            status_or_joined,
+            "Segment_Category",
+            "Risk_Score",
+        ],
         column_config={
-            "Open": st.column_config.LinkColumn("Open", display_text=r"customer\?id=(\d+)", width="small"),
-            "Customer_ID": None,
-            "Customer_Name": st.column_config.TextColumn("Name"),
-            "Account_Status": st.column_config.TextColumn("Status"),
-            "Join_Date": st.column_config.DateColumn("Joined"),
-            "Segment_Category": st.column_config.TextColumn("Current segment"),
-            "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
+            "Open": st.column_config.LinkColumn("ID", display_text=r"customer\?id=(\d+)", width=52),
+            "Customer_Name": st.column_config.TextColumn("Name", width=140),
+            "Email": st.column_config.TextColumn("Email", width=190),
+            "Phone": st.column_config.TextColumn("Phone", width=112),
+            "City": st.column_config.TextColumn("City", width=100),
+            "Account_Status": st.column_config.TextColumn("Status", width=76),
+            "Join_Date": st.column_config.DateColumn("Joined", width=84),
+            "Segment_Category": st.column_config.TextColumn("Segment", width=70),
+            "Risk_Score": st.column_config.NumberColumn("Risk", format="%.1f", width=48),
         },
     )
     st.caption("Select a row to open the customer's 360 (the ID link opens it in a new tab).")

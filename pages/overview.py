@@ -32,9 +32,15 @@ row1[1].metric(
 row1[2].metric(
     "New this month",
     number(k["new_this_month"]),
-    delta=delta_text(k["new_this_month"], k["new_last_month"]),
+    delta=delta_text(k["new_this_month"], k["new_last_month"], relative=False),
     help="Customers whose Join_Date falls in the current calendar month; the delta compares with last month "
-    f"({number(k['new_last_month'])}).",
+    f"({number(k['new_last_month'])}"
+    + (
+        f", {(k['new_this_month'] - k['new_last_month']) / k['new_last_month']:+.0%}"
+        if k["new_this_month"] is not None and k["new_last_month"]
+        else ""
+    )
+    + ").",
     border=True,
 )
 row1[3].metric(

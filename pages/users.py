@@ -34,8 +34,10 @@ def run(fn, done: str, **kwargs) -> None:
 with resources.engine().connect() as conn:
     table = users.list_users(conn, actor=actor)
 
+# Blank rather than "None" where a user has no email / display name.
+blanks = {c: table[c].astype(object).where(table[c].notna(), "") for c in ("display_name", "email")}
 st.dataframe(
-    table,
+    table.assign(**blanks),
     hide_index=True,
     column_config={
         "username": "Username",
