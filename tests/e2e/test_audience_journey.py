@@ -88,6 +88,9 @@ def test_churn_view_to_saved_audience_and_export(server, new_page):
     # Re-open it from the saved list (as a marketer would the next day): history from the database.
     page.get_by_text("Saved audiences", exact=True).click()
     ui.click(page, "Open audience")
+    # The run after "Open audience" no longer shows the one-time "Saved" notice.
+    expect(page.get_by_text("Saved “High-risk VIP and Premium”.")).to_have_count(0)
+    ui.wait_ready(page)
     expect(page.get_by_text("Saved by eddie")).to_be_visible()
     history = page.locator('[data-testid="stDataFrame"]').last
     expect(history).to_be_visible()
