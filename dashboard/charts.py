@@ -82,8 +82,13 @@ def rupee_ticks(max_value: float, ticks: int = 5) -> tuple[list[float], list[str
     step = _nice_step(float(max_value or 0), ticks)
     n = max(1, math.ceil((max_value or 0) / step))
     vals = [i * step for i in range(n + 1)]
+    return vals, _rupee_labels(vals)
+
+
+def _rupee_labels(vals: list[float]) -> list[str]:
+    """Tick labels with the fewest decimals that show every tick exactly ('₹25 L', '₹1 Cr')."""
     digits = next((d for d in (0, 1, 2) if all(_exact(v, d) for v in vals)), 2)
-    return vals, [rupees(v, digits=digits) if v else "₹0" for v in vals]
+    return [rupees(v, digits=digits) if v else "₹0" for v in vals]
 
 
 def _exact(v: float, digits: int) -> bool:
@@ -94,12 +99,12 @@ def _exact(v: float, digits: int) -> bool:
 
 def _rupee_axis(fig: go.Figure, max_value: float, *, axis: str = "y", title: str = "₹", **kw) -> None:
     """A 0..max_value rupee axis (max_value includes any headroom for labels); ticks inside it."""
-    vals, text = rupee_ticks(max_value)
+    vals, _ = rupee_ticks(max_value)
     top = max_value or vals[-1]
-    kept = [(v, t) for v, t in zip(vals, text, strict=True) if v <= top * 1.0001] or [(0.0, "₹0")]
+    kept = [v for v in vals if v <= top * 1.0001] or [0.0]
     upd = {
-        "tickvals": [v for v, _ in kept],
-        "ticktext": [t for _, t in kept],
+        "tickvals": kept,
+        "ticktext": _rupee_labels(kept),
         "title": title,
         "range": [0, top * 1.02],
         **kw,
@@ -124,13 +129,18 @@ def _hbar(
     money: bool = False,
     noun: str = "customers",
     text: list[str] | None = None,
+    char_room: float = 0.045,
 ) -> go.Figure:
-    """Horizontal bars, largest at the top, values printed at the bar ends."""
+    """Horizontal bars, largest at the top, values printed at the bar ends.
+
+    char_room: share of the axis each character of the longest label needs right of its bar
+    (0.045 suits a half-width chart; a full-width one needs about half that).
+    """
     plain = [rupees(v) if money else number(v) for v in df[value]]
     hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(df[label], plain, strict=True)]
     text = text or plain
-    # Room right of the longest bar for its label (~0.03 of the axis per character).
-    headroom = 1.06 + 0.03 * max((len(t) for t in text), default=0)
+    # Room right of the longest bar for its label.
+    headroom = 1.1 + char_room * max((len(t) for t in text), default=0)
     fig = go.Figure(
         go.Bar(
             y=df[label].astype(str),
@@ -325,11 +335,17 @@ def bin_labels(starts, ends, fmt=number) -> list[str]:
 
 
 def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
-    """[bin_start, bin_end, customers] -> histogram of loyalty points (an overflow bin shown as 'N+')."""
+    """[bin_start, bin_end, customers] -> histogram of loyalty points (an overflow bin shown as 'N+').
+
+    Bars sit at 0, 1, 2, ... (equal widths, also for the overflow bin); the axis is labelled with
+    bin edges, horizontally, on every k-th edge (about 4 fit a half-width chart), and 'N+' under
+    an overflow bin.
+    """
     labels = bin_labels(df["bin_start"], df["bin_end"])
+    n = len(labels)
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=list(range(n)),
             y=df["customers"],
             marker_color=style.ACCENT,
             hovertext=[
@@ -340,17 +356,21 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
     )
     _hover(fig)
     _layout(fig, "Loyalty points: customers per points range", bargap=0.08)
-    # Horizontal tick labels on every k-th bin (about 4 fit a half-width chart), always the last one.
-    step = max(1, math.ceil(len(labels) / 4))
-    shown = sorted({*range(0, len(labels), step), len(labels) - 1}) if labels else []
-    if len(shown) > 1 and shown[-1] - shown[-2] < step:
-        shown.pop(-2)
+    step = max(1, math.ceil(n / 4))
+    starts = list(df["bin_start"])
+    overflow = n > 2 and labels[-1].endswith("+")
+    ticks = [(i - 0.5, number(starts[i])) for i in range(0, n, step)]
+    if overflow:
+        ticks = [t for t in ticks if t[0] < n - 1 - step / 2] + [(n - 1, labels[-1])]
+    elif n:
+        ticks = [t for t in ticks if t[0] < n - 0.5 - step / 2] + [(n - 0.5, number(list(df["bin_end"])[-1]))]
     fig.update_xaxes(
         title="Loyalty points",
-        type="category",
+        range=[-0.6, n - 0.4],
         tickangle=0,
-        tickvals=[labels[i] for i in shown],
-        ticktext=[labels[i] for i in shown],
+        tickvals=[v for v, _ in ticks],
+        ticktext=[t for _, t in ticks],
+        showgrid=False,
     )
     fig.update_yaxes(title="Customers", tickformat=",d")
     return fig
@@ -444,11 +464,11 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
         )
         # Ticks inside the panel only: a last tick on the right edge runs into the next panel's ₹0.
         top = _max(part["bin_end"])
-        vals, text = rupee_ticks(top, ticks=3)
-        inside = [(v, t) for v, t in zip(vals, text, strict=True) if v <= top * 0.97] or [(0.0, "₹0")]
+        vals, _ = rupee_ticks(top, ticks=3)
+        inside = [v for v in vals if v <= top * 0.97] or [0.0]
         fig.update_xaxes(
-            tickvals=[v for v, _ in inside],
-            ticktext=[t for _, t in inside],
+            tickvals=inside,
+            ticktext=_rupee_labels(inside),
             row=1,
             col=i,
             title="Lifetime value (₹)",
@@ -720,6 +740,7 @@ def value_at_risk_by_state(df: pd.DataFrame) -> go.Figure:
         colors=style.VERMILLION,
         custom=[None if s == "Other states" else s for s in df["state"]],
         money=True,
+        char_room=0.022,  # shown full width on the churn page
     )
 
 

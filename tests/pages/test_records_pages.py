@@ -355,3 +355,11 @@ def test_export_is_masked_for_viewers(db):
     assert "p*****@gmail.com" in masked and "priya.sharma@gmail.com" not in masked
     full = rd.export_csv(CustomerFilter(), query="priya.sharma@", masked=False)().decode()
     assert "priya.sharma@gmail.com" in full
+
+
+def test_360_groups_loyalty_points_the_indian_way(db):
+    url, ids = db
+    at = app("customer.py", id=ids["priya"]).run()
+    assert not at.exception, at.exception
+    points = next(m for m in at.metric if m.label == "Loyalty points")
+    assert points.value == "1,200"
