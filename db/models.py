@@ -270,6 +270,22 @@ class SyncState(Base):
     watermark: Mapped[str] = mapped_column(String(255))
 
 
+class AppSession(Base):
+    """A browser's signed-in session that survives a reload (db.sessions): the cookie holds a
+    random token, this table only its SHA-256 hex digest."""
+
+    __tablename__ = "app_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index(None, "username"),)
+
+
 customer_info = CustomerInfo.__table__
 customer_preferences = CustomerPreferences.__table__
 customer_segments = CustomerSegments.__table__
