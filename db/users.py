@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, select, update
 
+from db import sessions
 from db.access import Actor, require
 from db.models import ROLES, AppUser, AuditLog
 
@@ -260,6 +261,8 @@ def set_active(conn: Connection, *, actor: Actor, username: str, active: bool) -
         if active:
             values.update(failed_logins=0, locked_until=None)
         conn.execute(update(app_user).where(app_user.c.id == row["id"]).values(**values))
+        if not active:
+            sessions.revoke_user(conn, username=row["username"])
         _audit(conn, actor.username, "update", row["id"], "is_active", bool(row["is_active"]), active)
 
 
@@ -278,6 +281,7 @@ def reset_password(conn: Connection, *, actor: Actor, username: str, password: s
             .where(app_user.c.id == row["id"])
             .values(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
         )
+        sessions.revoke_user(conn, username=row["username"])
         _audit(conn, actor.username, "update", row["id"], "password", None, "(reset)")
 
 
