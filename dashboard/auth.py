@@ -10,6 +10,15 @@ and returns the signed-in Actor, or None when it rendered a screen instead (the 
 
 Pages get the actor with `current_actor()`. The session holds only the username, role and the
 time of the last request under SESSION_KEY; never a password or a hash.
+
+Staying signed in across a reload or a second tab (db.sessions): a sign-in also creates an
+app_session row and gives the browser a cookie (COOKIE_NAME) holding only a random token; the
+database keeps its SHA-256. A run without a signed-in session presents the cookie's token (the
+one the browser sent when it opened its connection, st.context.cookies) and is signed in again
+while the row is not revoked, was seen within the idle window and the user is still active.
+Sign-out, idle expiry, deactivation and a password reset revoke the row; sign-out also deletes
+the cookie. The token is never logged or shown: it reaches the browser only as the data of a small
+component with fixed JavaScript that writes the cookie.
 """
 
 from __future__ import annotations
@@ -21,11 +30,17 @@ import streamlit as st
 
 from dashboard import resources
 from dashboard.guard import through_app
-from db import users
+from db import sessions, users
 from db.access import Actor
 
 SESSION_KEY = "auth"
 NOTICE_KEY = "auth_notice"
+COOKIE_KEY = "auth_cookie"  # session_state: the token to (re)write into the browser's cookie
+FORGET_COOKIE_KEY = "auth_forget_cookie"  # session_state: delete the cookie on the next screen
+NEW_COOKIE_KEY = "auth_cookie_new"  # session_state: write the cookie on this run
+COOKIE_NAME = "customer_dashboard_session"
+TOUCH_SECONDS = 60  # app_session.last_seen_at is written at most once a minute per session
+COOKIE_SPARE_SECONDS = 300  # the cookie outlives the idle window by this much
 
 SIGN_IN_FAILED = (
     "Sign-in failed: check the username and password. "
@@ -68,9 +83,20 @@ def _oidc_user_email() -> str | None:
 # ---------------------------------------------------------------- session
 
 
-def session_for(actor: Actor, *, via: str = "password", last_seen: float | None = None) -> dict:
-    """The session value that means `actor` is signed in (tests put it into session_state)."""
-    return {"username": actor.username, "role": actor.role, "via": via, "last_seen": last_seen or time.time()}
+def session_for(
+    actor: Actor,
+    *,
+    via: str = "password",
+    last_seen: float | None = None,
+    session_id: int | None = None,
+) -> dict:
+    """The session value that means `actor` is signed in (tests put it into session_state).
+    `session_id` is the app_session row behind the browser's cookie, if any."""
+    state = {"username": actor.username, "role": actor.role, "via": via}
+    state["last_seen"] = last_seen or time.time()
+    if session_id is not None:
+        state.update(sid=session_id, touched=time.time())
+    return state
 
 
 def current_actor() -> Actor | None:
@@ -82,25 +108,136 @@ def current_actor() -> Actor | None:
     return Actor(username=state["username"], role=state["role"])
 
 
+# ---------------------------------------------------------------- the browser's cookie
+
+
+def _cookie_token() -> str | None:
+    """The token in our cookie as the browser sent it when it opened this connection."""
+    try:
+        token = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # noqa: BLE001 - no client context (bare script run)
+        return None
+    return token or None
+
+
+def cookie_path() -> str:
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else "/"
+
+
+# Static code (no data is ever put into HTML or JS source): the token, path and lifetime arrive as
+# the component's data. A token of "" deletes the cookie. Secure when served over https.
+_COOKIE_JS = """
+export default function ({ data }) {
+    if (!data || typeof data.name !== "string") return;
+    const value = typeof data.token === "string" ? encodeURIComponent(data.token) : "";
+    const age = value ? Math.max(0, Number(data.max_age) | 0) : 0;
+    document.cookie = data.name + "=" + value + "; Path=" + data.path + "; Max-Age=" + age
+        + "; SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");
+}
+"""
+_cookie_component = st.components.v2.component("customer_dashboard_session_cookie", js=_COOKIE_JS)
+
+
+def cookie_data(token: str | None, max_age: int, *, stamp: float = 0) -> dict:
+    """What the cookie component receives (token None: delete the cookie). `stamp` changes the data
+    on each refresh so the browser writes the cookie again."""
+    return {
+        "name": COOKIE_NAME,
+        "token": token or "",
+        "path": cookie_path(),
+        "max_age": max(int(max_age), 0) if token else 0,
+        "stamp": int(stamp),
+    }
+
+
+def _write_cookie(token: str | None, max_age: int) -> None:
+    _cookie_component(data=cookie_data(token, max_age, stamp=time.time()), height=0)
+
+
+def _restore_from_cookie(engine, idle_minutes: int) -> Actor | None:
+    """Sign in again from the browser's cookie when its session is still live."""
+    token = _cookie_token()
+    if not token:
+        return None
+    with engine.connect() as conn:
+        found = sessions.lookup(conn, token=token, idle_minutes=idle_minutes)
+        if found is None:
+            return None
+        sessions.touch(conn, session_id=found.id)
+        conn.commit()
+    actor = Actor(username=found.username, role=found.role)
+    via = "oidc" if _configured_providers() and _oidc_user_email() else "password"
+    _sign_out()
+    st.session_state[SESSION_KEY] = session_for(actor, via=via, session_id=found.id)
+    st.session_state[COOKIE_KEY] = token
+    st.session_state[NEW_COOKIE_KEY] = True  # restart the cookie's lifetime
+    return actor
+
+
+def _revoke(session_id: int | None) -> None:
+    if session_id is None:
+        return
+    with resources.engine().connect() as conn:
+        sessions.revoke(conn, session_id=session_id)
+        conn.commit()
+
+
 def _sign_out(notice: str | None = None) -> None:
-    """Forget everything this session held (form values included), keep only a notice to show."""
+    """Forget everything this session held (form values included), keep only a notice to show.
+    A session behind a cookie is revoked and the cookie deleted on the next screen."""
+    state = st.session_state.get(SESSION_KEY) or {}
+    had_cookie = COOKIE_KEY in st.session_state
+    _revoke(state.get("sid"))
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if had_cookie or state.get("sid") is not None:
+        st.session_state[FORGET_COOKIE_KEY] = True
 
 
 def _signed_in(actor: Actor, via: str) -> None:
     _sign_out()
-    st.session_state[SESSION_KEY] = session_for(actor, via=via)
+    st.session_state.pop(FORGET_COOKIE_KEY, None)
+    with resources.engine().connect() as conn:
+        session_id, token = sessions.create(conn, username=actor.username)
+        conn.commit()
+    st.session_state[SESSION_KEY] = session_for(actor, via=via, session_id=session_id)
+    st.session_state[COOKIE_KEY] = token
+    st.session_state[NEW_COOKIE_KEY] = True
+
+
+def _keep_alive(conn, state: dict, now: float, idle_seconds: int) -> bool:
+    """Once a minute: record activity on the session's row and refresh the cookie's lifetime.
+    False when the row was revoked meanwhile (sign-out in another tab, password reset)."""
+    session_id = state.get("sid")
+    if session_id is None:
+        return True
+    fresh_cookie = st.session_state.pop(NEW_COOKIE_KEY, False)
+    if now - state.get("touched", 0) < TOUCH_SECONDS:
+        alive = sessions.is_live(conn, session_id=session_id)
+    else:
+        alive = sessions.touch(conn, session_id=session_id)
+        conn.commit()
+        state["touched"] = now
+        fresh_cookie = True
+    if alive and fresh_cookie and (token := st.session_state.get(COOKIE_KEY)):
+        with st.sidebar:
+            _write_cookie(token, idle_seconds + COOKIE_SPARE_SECONDS)
+    return alive
 
 
 def gate() -> Actor | None:
     """The signed-in actor, re-checked against the database; or None after rendering a screen."""
     engine = resources.engine()
-    idle_seconds = resources.settings().idle_minutes * 60
+    idle_minutes = resources.settings().idle_minutes
+    idle_seconds = idle_minutes * 60
     state = st.session_state.get(SESSION_KEY)
     now = time.time()
+
+    if not state and _restore_from_cookie(engine, idle_minutes) is not None:
+        state = st.session_state[SESSION_KEY]
 
     if state:
         if now - state.get("last_seen", 0) > idle_seconds:
@@ -111,9 +248,15 @@ def gate() -> Actor | None:
         else:
             with engine.connect() as conn:
                 fresh = users.get_active_actor(conn, state["username"])
+                alive = fresh is not None and _keep_alive(conn, state, now, idle_seconds)
             if fresh is None:
                 via = state.get("via")
                 _sign_out("You were signed out: your account is no longer active.")
+                if via == "oidc":
+                    st.logout()
+            elif not alive:
+                via = state.get("via")
+                _sign_out("You were signed out (from another tab, or your password was reset).")
                 if via == "oidc":
                     st.logout()
             else:
@@ -126,9 +269,13 @@ def gate() -> Actor | None:
             actor = users.actor_for_email(conn, email)
         if actor is not None:
             _signed_in(actor, "oidc")
-            return actor
+            return gate()  # now signed in: the checks above run once and write the cookie
         _no_access(email)
         return None
+
+    if st.session_state.pop(FORGET_COOKIE_KEY, False) or _cookie_token():
+        # Signed out, or the browser's cookie names no live session: delete it.
+        _write_cookie(None, 0)
 
     with engine.connect() as conn:
         first_run = not users.has_any_user(conn)
