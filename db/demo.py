@@ -581,7 +581,9 @@ def seed(
     if dialect == "postgresql" and bulk:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in _LOADED:
-                conn.exec_driver_sql("ANALYZE " + conn.dialect.identifier_preparer.format_table(table))
+                # VACUUM too: it sets the visibility map, without which the dashboards' covering
+                # indexes cannot be read alone (a median by OFFSET: 2 s -> 40 ms at 1M customers)
+                conn.exec_driver_sql("VACUUM ANALYZE " + conn.dialect.identifier_preparer.format_table(table))
     return counts
 
 

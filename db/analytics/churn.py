@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, literal, select, union_all
 
 from db.analytics.common import (
+    by_ranges,
     empty,
     filter_first,
     filtered,
@@ -142,7 +143,7 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     login = cs.Last_Login  # current_segment's copy of Customer_Info.Last_Login
     # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
     bounds = [_midnight(today - dt.timedelta(days=end - 1)) for _, end in INACTIVITY_BINS if end is not None]
-    if conn.dialect.name == "sqlite" and f.is_empty:
+    if by_ranges(conn, f):
         # One range sum per bin on the (Last_Login, Risk_Score) index: no CASE, no sort per row.
         parts = [
             select(literal(-1).label("bin"), func.sum(cs.Risk_Score), func.count()).where(login.is_(None))

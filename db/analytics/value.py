@@ -13,7 +13,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, literal, select, union_all
 
-from db.analytics.common import empty, filter_first, filtered, floor_div, frame, label, nice_width, ordered
+from db.analytics.common import (
+    by_ranges,
+    empty,
+    filter_first,
+    filtered,
+    floor_div,
+    frame,
+    label,
+    nice_width,
+    ordered,
+)
 from db.filters import CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_segments
 
@@ -145,11 +155,16 @@ def _histogram(buckets: pd.DataFrame, bins: int) -> pd.DataFrame:
     return _bins_frame(start, width, per, b["top"].max())
 
 
-def _by_index(conn: Connection, f: CustomerFilter) -> bool:
-    """True when a figure over a whole table is read fastest as index ranges rather than a
-    GROUP BY of computed buckets: SQLite (no hash aggregation: it sorts every row of a GROUP
-    BY on an expression) and no filter (ranges of a filtered set would each re-apply it)."""
-    return conn.dialect.name == "sqlite" and f.is_empty
+def _by_ranges(conn: Connection, f: CustomerFilter) -> bool:
+    """common.by_ranges(), on SQLite only: PostgreSQL plans these hundreds of range subqueries
+    badly (minutes at 1M); its hash aggregate of the buckets is the faster path there."""
+    return by_ranges(conn, f) and conn.dialect.name == "sqlite"
+
+
+def _bound(col, value: float):
+    """A bound for `col` as a parameter of the column's own type (NUMERIC): PostgreSQL compares a
+    NUMERIC column with a float parameter as floats, which no index serves."""
+    return literal(round(float(value), 2), col.type)
 
 
 def _distribution_by_ranges(conn: Connection) -> pd.DataFrame:
@@ -180,9 +195,9 @@ def _distribution_by_ranges(conn: Connection) -> pd.DataFrame:
     counts = []
     for category, start, width, nbins, _ in plans:
         for i in range(nbins):
-            cond = [ss.Segment_Category == category, v >= start + i * width]
+            cond = [ss.Segment_Category == category, v >= _bound(v, start + i * width)]
             if i < nbins - 1:
-                cond.append(v < start + (i + 1) * width)
+                cond.append(v < _bound(v, start + (i + 1) * width))
             counts.append(select(func.count()).select_from(customer_segments).where(*cond).scalar_subquery())
     if not plans:
         return empty(["category", "bin_start", "bin_end", "segments"])
@@ -206,7 +221,7 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     the last bin also counts the tail above. Bins are [bin_start, bin_end).
     """
     cols = ["category", "bin_start", "bin_end", "segments"]
-    if _by_index(conn, f):
+    if _by_ranges(conn, f):
         out = _distribution_by_ranges(conn)
         return out[cols] if not out.empty else empty(cols)
     buckets = _value_buckets(conn, f, current=False)
@@ -271,9 +286,9 @@ def _current_value_ranges(conn: Connection) -> pd.DataFrame:
     for i in range(PARETO_RANGES):
         cond = [v.is_not(None)]
         if i > 0:
-            cond.append(v >= float(edges[i]))
+            cond.append(v >= _bound(v, edges[i]))
         if i < PARETO_RANGES - 1:
-            cond.append(v < float(edges[i + 1]))
+            cond.append(v < _bound(v, edges[i + 1]))
         parts.append(select(literal(i).label("b"), func.count(), func.sum(v)).where(*cond))
     out = frame(conn, union_all(*parts), ["b", "n", "total"])
     out["total"] = out["total"].fillna(0.0).astype(float)
@@ -283,7 +298,7 @@ def _current_value_ranges(conn: Connection) -> pd.DataFrame:
 def _pareto_curve(conn: Connection, f: CustomerFilter) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Cumulative customers and value, richest bucket first (customers within a bucket are
     taken as equal: their bucket's mean). None without customers."""
-    buckets = _current_value_ranges(conn) if _by_index(conn, f) else _value_buckets(conn, f, current=True)
+    buckets = _current_value_ranges(conn) if _by_ranges(conn, f) else _value_buckets(conn, f, current=True)
     if buckets.empty:
         return None
     per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)
