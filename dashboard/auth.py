@@ -18,7 +18,8 @@ one the browser sent when it opened its connection, st.context.cookies) and is s
 while the row is not revoked, was seen within the idle window and the user is still active.
 Sign-out, idle expiry, deactivation and a password reset revoke the row; sign-out also deletes
 the cookie. The token is never logged or shown: it reaches the browser only as the data of a small
-component with fixed JavaScript that writes the cookie.
+component with fixed JavaScript that writes the cookie. The server keeps it in session_state
+(COOKIE_KEY, server memory only, like the session itself) to refresh the cookie's lifetime.
 """
 
 from __future__ import annotations
