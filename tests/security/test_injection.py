@@ -109,7 +109,16 @@ def test_no_unsafe_html_with_data_in_the_code():
         ROOT / "streamlit_app.py",
     ]:
         source = path.read_text()
-        for m in re.finditer(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(", source):
+        pattern = r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(|components\.v[12]\.component\("
+        for m in re.finditer(pattern, source):
             line = source[: m.start()].count("\n") + 1
             offenders.append(f"{path.relative_to(ROOT)}:{line}")
-    assert offenders == [], f"review these for data in HTML: {offenders}"
+    # The one reviewed exception: the session-cookie component, fixed JS with the token as data.
+    allowed = {f"dashboard/auth.py:{_line_of('dashboard/auth.py', 'st.components.v2.component(')}"}
+    unreviewed = sorted(set(offenders) - allowed)
+    assert unreviewed == [], f"review these for data in HTML or JS: {unreviewed}"
+
+
+def _line_of(relative: str, needle: str) -> int:
+    source = (ROOT / relative).read_text()
+    return source[: source.index(needle)].count("\n") + 1
