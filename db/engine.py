@@ -19,8 +19,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
-    cur.execute("PRAGMA mmap_size=1073741824")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+    cur.execute("PRAGMA mmap_size=268435456")  # 256 MiB
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
