@@ -195,7 +195,9 @@ def _capped_count(
     return conn.execute(select(func.count()).select_from(inner)).scalar_one()
 
 
-def _keyset(stmt: Select, sort: str, descending: bool, after: tuple | None) -> Select:
+def _keyset(
+    stmt: Select, sort: str, descending: bool, after: tuple | None, *, sort_after_match: bool = False
+) -> Select:
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
     key = SORTS[sort]
@@ -211,19 +213,23 @@ def _keyset(stmt: Select, sort: str, descending: bool, after: tuple | None) -> S
             else:
                 stmt = stmt.where(key >= last_key, or_(key > last_key, tie > last_id))
     if sort == "Customer_ID":
-        order = [ci.Customer_ID.desc() if descending else ci.Customer_ID.asc()]
+        # `+ 0` keeps SQLite from walking the primary key in order looking for a few matches:
+        # it finds them through the term's index and sorts them (160 ms -> 1 ms at 1M).
+        key = ci.Customer_ID + 0 if sort_after_match else ci.Customer_ID
+        order = [key.desc() if descending else key.asc()]
     else:
         order = [key.desc(), tie.desc()] if descending else [key.asc(), tie.asc()]
     return stmt.order_by(*order)
 
 
-def _page(conn, f, condition, sort, descending, after, limit, steer) -> tuple[pd.DataFrame, tuple | None]:
+def _page(
+    conn, f, condition, sort, descending, after, limit, steer, sort_after_match=False
+) -> tuple[pd.DataFrame, tuple | None]:
     cols = _search_columns()
     if sort != "Customer_ID" and sort in SORTS:
         cols.append(SORTS[sort].label("_sort_key"))
-    stmt = _keyset(_base(conn, f, condition, cols, sort=sort, steer=steer), sort, descending, after).limit(
-        limit + 1
-    )
+    base = _base(conn, f, condition, cols, sort=sort, steer=steer)
+    stmt = _keyset(base, sort, descending, after, sort_after_match=sort_after_match).limit(limit + 1)
     result = conn.execute(stmt)
     rows = result.fetchall()
     frame = pd.DataFrame(rows[:limit], columns=list(result.keys()))
@@ -293,7 +299,9 @@ def search(
             rows=pd.DataFrame(columns=list(SEARCH_COLUMNS)), total=0, next_after=None, match=kind
         )
     steer = kind in _SELECTIVE_TERMS or total > DENSE_FROM
-    frame, next_after = _page(conn, f, condition, sort, descending, after, limit, steer)
+    # A selective term with a known, small number of matches: read them by its index and sort.
+    sort_after_match = conn.dialect.name == "sqlite" and kind in _SELECTIVE_TERMS and total <= TOTAL_CAP
+    frame, next_after = _page(conn, f, condition, sort, descending, after, limit, steer, sort_after_match)
     return SearchPage(
         rows=frame,
         total=total,
