@@ -87,6 +87,13 @@ class CustomerInfo(Base):
         Index(None, "Join_Date"),
         Index(None, "Account_Status"),
         Index(None, "Customer_Name"),
+        # PostgreSQL only, where pg_trgm exists (migration 0003): "name contains" search.
+        Index(
+            "ix_Customer_Info_name_trgm",
+            "Customer_Name",
+            postgresql_using="gin",
+            postgresql_ops={"Customer_Name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         Index(None, "Last_Login"),
     )
 
