@@ -66,3 +66,39 @@ def test_cli_check_exit_codes(fresh_engine, capsys):
     assert main(["upgrade", "--url", url]) == 0
     assert main(["check", "--url", url]) == 0
     assert "matches the models" in capsys.readouterr().out
+
+
+def test_upgrade_adopts_a_database_that_already_has_the_customer_tables(fresh_engine):
+    import datetime as dt
+
+    from sqlalchemy import Index, func, insert, select
+    from sqlalchemy.schema import CreateTable
+
+    from db.current_segment import ensure_fresh
+    from db.models import CUSTOMER_TABLES, current_segment, customer_info, customer_segments
+
+    # As someone else made them: the tables and their constraints, none of our indexes.
+    with fresh_engine.begin() as conn:
+        for table in CUSTOMER_TABLES:
+            conn.execute(CreateTable(table))
+        for column in ("Email", "Phone"):
+            Index(f"their_unique_{column.lower()}", customer_info.c[column], unique=True).create(conn)
+        cid = conn.execute(
+            insert(customer_info).values(
+                Customer_Name="Existing Customer",
+                Email="existing@example.in",
+                Date_of_Birth=dt.date(1980, 1, 2),
+                City="Kochi",
+                State="Kerala",
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(customer_segments).values(Customer_ID=cid, Segment_Name="Loyal", Segment_Category="VIP")
+        )
+    upgrade(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
+    assert ensure_fresh(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.execute(select(customer_info.c.Customer_Name)).scalar_one() == "Existing Customer"
+        assert conn.execute(select(func.count()).select_from(current_segment)).scalar_one() == 1
+        assert differences(conn) == []

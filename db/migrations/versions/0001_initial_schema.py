@@ -15,8 +15,38 @@ branch_labels = None
 depends_on = None
 
 
+# Adopting a database that already has the customer's tables (created by someone else): they
+# are left as they are; our own tables are created, and of our indexes on the customer's tables
+# only the non-unique ones whose columns no existing index covers (uniqueness is theirs, and
+# `python -m db check` reports what differs).
+CUSTOMER_TABLES = ("Customer_Info", "Customer_Preferences", "Customer_Segments")
+_ADOPTED: set[str] = set()
+
+
+def _customer_tables_present() -> set[str]:
+    present = set(sa.inspect(op.get_bind()).get_table_names())
+    return {name for name in CUSTOMER_TABLES if name in present}
+
+
+def _create_table(name, *columns, **kw):
+    if name not in _ADOPTED:
+        op.create_table(name, *columns, **kw)
+
+
+def _create_index(name, table, columns, *, unique=False, **kw):
+    if table in _ADOPTED:
+        if unique:
+            return
+        existing = [i["column_names"] for i in sa.inspect(op.get_bind()).get_indexes(table)]
+        if any(cols[: len(columns)] == list(columns) for cols in existing):
+            return
+    op.create_index(name, table, columns, unique=unique, **kw)
+
+
 def upgrade() -> None:
-    op.create_table('Customer_Info',
+    global _ADOPTED
+    _ADOPTED = _customer_tables_present()
+    _create_table('Customer_Info',
     sa.Column('Customer_ID', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('Customer_Name', sa.String(length=255), nullable=False),
     sa.Column('Email', sa.String(length=255), nullable=False),
@@ -38,18 +68,18 @@ def upgrade() -> None:
     sa.CheckConstraint(sa.column('Loyalty_Points') >= 0, name=op.f('ck_Customer_Info_loyalty_points')),
     sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_Customer_Info'))
     )
-    op.create_index(op.f('ix_Customer_Info_Account_Status'), 'Customer_Info', ['Account_Status'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_City'), 'Customer_Info', ['City'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Customer_Name'), 'Customer_Info', ['Customer_Name'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Email'), 'Customer_Info', ['Email'], unique=True)
-    op.create_index(op.f('ix_Customer_Info_Gender_Age'), 'Customer_Info', ['Gender', 'Age'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Loyalty_Points'), 'Customer_Info', ['Loyalty_Points'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Join_Date'), 'Customer_Info', ['Join_Date'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Last_Login'), 'Customer_Info', ['Last_Login'], unique=False)
-    op.create_index(op.f('ix_Customer_Info_Phone'), 'Customer_Info', ['Phone'], unique=True)
-    op.create_index(op.f('ix_Customer_Info_State_City_Country'), 'Customer_Info', ['State', 'City', 'Country'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Account_Status'), 'Customer_Info', ['Account_Status'], unique=False)
+    _create_index(op.f('ix_Customer_Info_City'), 'Customer_Info', ['City'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Customer_Name'), 'Customer_Info', ['Customer_Name'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Email'), 'Customer_Info', ['Email'], unique=True)
+    _create_index(op.f('ix_Customer_Info_Gender_Age'), 'Customer_Info', ['Gender', 'Age'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Loyalty_Points'), 'Customer_Info', ['Loyalty_Points'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Join_Date'), 'Customer_Info', ['Join_Date'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Last_Login'), 'Customer_Info', ['Last_Login'], unique=False)
+    _create_index(op.f('ix_Customer_Info_Phone'), 'Customer_Info', ['Phone'], unique=True)
+    _create_index(op.f('ix_Customer_Info_State_City_Country'), 'Customer_Info', ['State', 'City', 'Country'], unique=False)
 
-    op.create_table('app_user',
+    _create_table('app_user',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=255), nullable=False),
@@ -66,7 +96,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_app_user_email')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
     )
-    op.create_table('audit_log',
+    _create_table('audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -79,11 +109,11 @@ def upgrade() -> None:
     sa.Column('new_value', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
-    op.create_index(op.f('ix_audit_log_at'), 'audit_log', ['at'], unique=False)
-    op.create_index(op.f('ix_audit_log_customer_id_at'), 'audit_log', ['customer_id', 'at'], unique=False)
-    op.create_index(op.f('ix_audit_log_username_at'), 'audit_log', ['username', 'at'], unique=False)
+    _create_index(op.f('ix_audit_log_at'), 'audit_log', ['at'], unique=False)
+    _create_index(op.f('ix_audit_log_customer_id_at'), 'audit_log', ['customer_id', 'at'], unique=False)
+    _create_index(op.f('ix_audit_log_username_at'), 'audit_log', ['username', 'at'], unique=False)
 
-    op.create_table('saved_audience',
+    _create_table('saved_audience',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('definition', sa.Text(), nullable=False),
@@ -93,7 +123,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_audience')),
     sa.UniqueConstraint('name', name=op.f('uq_saved_audience_name'))
     )
-    op.create_table('Customer_Preferences',
+    _create_table('Customer_Preferences',
     sa.Column('Preference_ID', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('Customer_ID', sa.Integer(), nullable=False),
     sa.Column('Communication_Channel', sa.String(length=50), nullable=False),
@@ -106,11 +136,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_Customer_Preferences_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Preference_ID', name=op.f('pk_Customer_Preferences'))
     )
-    op.create_index('ix_Customer_Preferences_channel_flags', 'Customer_Preferences', ['Communication_Channel', 'Notification_Enabled', 'Marketing_Consent', 'Newsletter_Subscription'], unique=False)
-    op.create_index(op.f('ix_Customer_Preferences_Preferred_Language_Time_Zone'), 'Customer_Preferences', ['Preferred_Language', 'Time_Zone'], unique=False)
-    op.create_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), 'Customer_Preferences', ['Customer_ID', 'Communication_Channel'], unique=False)
+    _create_index('ix_Customer_Preferences_channel_flags', 'Customer_Preferences', ['Communication_Channel', 'Notification_Enabled', 'Marketing_Consent', 'Newsletter_Subscription'], unique=False)
+    _create_index(op.f('ix_Customer_Preferences_Preferred_Language_Time_Zone'), 'Customer_Preferences', ['Preferred_Language', 'Time_Zone'], unique=False)
+    _create_index(op.f('ix_Customer_Preferences_Customer_ID_Communication_Channel'), 'Customer_Preferences', ['Customer_ID', 'Communication_Channel'], unique=False)
 
-    op.create_table('Customer_Segments',
+    _create_table('Customer_Segments',
     sa.Column('Segment_ID', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('Customer_ID', sa.Integer(), nullable=False),
     sa.Column('Segment_Name', sa.String(length=100), nullable=False),
@@ -126,13 +156,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_Customer_Segments_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Segment_ID', name=op.f('pk_Customer_Segments'))
     )
-    op.create_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), 'Customer_Segments', ['Customer_ID', 'Last_Updated', 'Segment_ID'], unique=False)
-    op.create_index(op.f('ix_Customer_Segments_Segment_Category_Lifetime_Value'), 'Customer_Segments', ['Segment_Category', 'Lifetime_Value'], unique=False)
-    op.create_index('ix_Customer_Segments_category_name_value', 'Customer_Segments', ['Segment_Category', 'Segment_Name', 'Lifetime_Value'], unique=False)
+    _create_index(op.f('ix_Customer_Segments_Customer_ID_Last_Updated_Segment_ID'), 'Customer_Segments', ['Customer_ID', 'Last_Updated', 'Segment_ID'], unique=False)
+    _create_index(op.f('ix_Customer_Segments_Segment_Category_Lifetime_Value'), 'Customer_Segments', ['Segment_Category', 'Lifetime_Value'], unique=False)
+    _create_index('ix_Customer_Segments_category_name_value', 'Customer_Segments', ['Segment_Category', 'Segment_Name', 'Lifetime_Value'], unique=False)
 
 
 
-    op.create_table('current_segment',
+    _create_table('current_segment',
     sa.Column('Customer_ID', sa.Integer(), nullable=False),
     sa.Column('Segment_ID', sa.Integer(), nullable=False),
     sa.Column('Segment_Name', sa.String(length=100), nullable=False),
@@ -145,13 +175,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['Customer_ID'], ['Customer_Info.Customer_ID'], name=op.f('fk_current_segment_Customer_ID_Customer_Info'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('Customer_ID', name=op.f('pk_current_segment'))
     )
-    op.create_index('ix_current_segment_category_engagement_risk_value', 'current_segment', ['Segment_Category', 'Engagement_Level', 'Risk_Score', 'Lifetime_Value'], unique=False)
-    op.create_index(op.f('ix_current_segment_Risk_Score'), 'current_segment', ['Risk_Score'], unique=False)
-    op.create_index(op.f('ix_current_segment_Lifetime_Value'), 'current_segment', ['Lifetime_Value'], unique=False)
-    op.create_index('ix_current_segment_state_risk_value', 'current_segment', ['State', 'Risk_Score', 'Lifetime_Value'], unique=False)
-    op.create_index(op.f('ix_current_segment_Last_Login_Risk_Score'), 'current_segment', ['Last_Login', 'Risk_Score'], unique=False)
+    _create_index('ix_current_segment_category_engagement_risk_value', 'current_segment', ['Segment_Category', 'Engagement_Level', 'Risk_Score', 'Lifetime_Value'], unique=False)
+    _create_index(op.f('ix_current_segment_Risk_Score'), 'current_segment', ['Risk_Score'], unique=False)
+    _create_index(op.f('ix_current_segment_Lifetime_Value'), 'current_segment', ['Lifetime_Value'], unique=False)
+    _create_index('ix_current_segment_state_risk_value', 'current_segment', ['State', 'Risk_Score', 'Lifetime_Value'], unique=False)
+    _create_index(op.f('ix_current_segment_Last_Login_Risk_Score'), 'current_segment', ['Last_Login', 'Risk_Score'], unique=False)
     _create_sync_trigger()
-    op.create_table('sync_state',
+    _create_table('sync_state',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('watermark', sa.String(length=255), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_sync_state'))
