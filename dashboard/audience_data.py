@@ -18,21 +18,21 @@ SAVED = frozenset({"saved_audience"})
 
 @cached(reads=CUSTOMERS)
 def funnel(d: AudienceDefinition) -> dict:
-    data._ready()
+    data.ready()
     with resources.engine().connect() as conn:
         return audiences.funnel(conn, d)
 
 
 @cached(reads=CUSTOMERS)
 def time_zones(d: AudienceDefinition, channel: str) -> dict:
-    data._ready()
+    data.ready()
     with resources.engine().connect() as conn:
         return audiences.time_zones(conn, d, channel)
 
 
 @cached(reads={"Customer_Segments", "current_segment"})
 def segment_names(categories: tuple[str, ...] = ()) -> list[str]:
-    data._ready()
+    data.ready()
     with resources.engine().connect() as conn:
         return audiences.segment_names(conn, categories)
 

@@ -11,13 +11,14 @@ Segment-based reads first make sure `current_segment` is in step with Customer_S
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import numpy as np
-import pandas as pd
 
 from dashboard import resources
 from dashboard.cache import cached
+from db.analytics import churn, consent, demographics, overview, value
 from db.filters import CustomerFilter
 
 # Tables per subject ("current_segment" whenever a filter may use segment fields).
@@ -41,7 +42,8 @@ def _fresh_token() -> str:
     return fresh_watermark(resources.engine())[1]
 
 
-def _ready() -> None:
+def ready() -> None:
+    """Make sure current_segment is in step (at most one check per cache TTL)."""
     _fresh_token()
 
 
@@ -80,270 +82,63 @@ def join_date_range() -> tuple[dt.date, dt.date] | None:
         return options.join_date_range(conn)
 
 
-# --- Overview ---------------------------------------------------------------------------
+# --- Dashboards: one cached read per db.analytics function ------------------------------
 
 
-@cached(reads=INFO)
-def kpis(f: CustomerFilter, today: dt.date | None = None) -> dict:
-    from db.analytics import overview
+def _read(fn: Callable, reads: frozenset[str]) -> Callable:
+    """A cached wrapper of `fn(conn, *, f, **options)`, keyed by the filter and the options."""
 
-    _ready()
-    with _conn() as conn:
-        return overview.kpis(conn, f=f, today=today)
+    def wrapper(f: CustomerFilter, **options):
+        ready()
+        with _conn() as conn:
+            return fn(conn, f=f, **options)
 
-
-@cached(reads=INFO)
-def new_per_month(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import overview
-
-    _ready()
-    with _conn() as conn:
-        return overview.new_per_month(conn, f=f)
+    # Streamlit keys a cache by module and qualified name: one cache per analytics function.
+    wrapper.__qualname__ = f"{fn.__module__}.{fn.__qualname__}"
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return cached(reads=reads)(wrapper)
 
 
-@cached(reads=INFO)
-def status_mix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import overview
+kpis = _read(overview.kpis, INFO)
+new_per_month = _read(overview.new_per_month, INFO)
+status_mix = _read(overview.status_mix, INFO)
 
-    _ready()
-    with _conn() as conn:
-        return overview.status_mix(conn, f=f)
+age_gender = _read(demographics.age_gender, INFO)
+gender_mix = _read(demographics.gender_mix, INFO)
+by_state = _read(demographics.by_state, INFO)
+by_city = _read(demographics.by_city, INFO)
+abroad = _read(demographics.abroad, INFO)
+join_cohorts = _read(demographics.join_cohorts, INFO)
+loyalty_distribution = _read(demographics.loyalty_distribution, INFO)
 
+value_by_category = _read(value.by_category, SEGMENTS)
+value_distribution = _read(value.distribution, SEGMENTS)
+category_tree = _read(value.category_tree, SEGMENTS)
+engagement_by_category = _read(value.engagement_by_category, SEGMENTS)
+pareto = _read(value.pareto, SEGMENTS)
 
-# --- Demographics -----------------------------------------------------------------------
+risk_distribution = _read(churn.risk_distribution, SEGMENTS)
+risk_heatmap = _read(churn.risk_heatmap, SEGMENTS)
+value_at_risk_by_category = _read(churn.value_at_risk_by_category, SEGMENTS)
+value_at_risk_by_state = _read(churn.value_at_risk_by_state, SEGMENTS)
+risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS)
+value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS)
+top_at_risk = _read(churn.top_at_risk, SEGMENTS)
 
-
-@cached(reads=INFO)
-def age_gender(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.age_gender(conn, f=f)
-
-
-@cached(reads=INFO)
-def gender_mix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.gender_mix(conn, f=f)
-
-
-@cached(reads=INFO)
-def by_state(f: CustomerFilter, top: int = 15) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.by_state(conn, f=f, top=top)
-
-
-@cached(reads=INFO)
-def by_city(f: CustomerFilter, top: int = 20) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.by_city(conn, f=f, top=top)
-
-
-@cached(reads=INFO)
-def abroad(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.abroad(conn, f=f)
-
-
-@cached(reads=INFO)
-def join_cohorts(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.join_cohorts(conn, f=f)
-
-
-@cached(reads=INFO)
-def loyalty_distribution(f: CustomerFilter, bins: int = 20) -> pd.DataFrame:
-    from db.analytics import demographics
-
-    _ready()
-    with _conn() as conn:
-        return demographics.loyalty_distribution(conn, f=f, bins=bins)
-
-
-# --- Segments and value -----------------------------------------------------------------
-
-
-@cached(reads=SEGMENTS)
-def value_by_category(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.by_category(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def value_distribution(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.distribution(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def category_tree(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.category_tree(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def engagement_by_category(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.engagement_by_category(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def pareto(f: CustomerFilter, points: int = 100) -> pd.DataFrame:
-    from db.analytics import value
-
-    _ready()
-    with _conn() as conn:
-        return value.pareto(conn, f=f, points=points)
+channel_mix = _read(consent.channel_mix, PREFERENCES)
+consent_rates = _read(consent.rates, PREFERENCES)
+language_mix = _read(consent.language_mix, PREFERENCES)
+timezone_mix = _read(consent.timezone_mix, PREFERENCES)
+reachable_by_channel = _read(consent.reachable_by_channel, PREFERENCES)
 
 
 @cached(reads=SEGMENTS)
 def top_shares(f: CustomerFilter) -> dict:
     """value.top_shares() read off the (cached) Pareto curve, whose points at 1, 10 and 20 %
     are the same interpolation: the page needs both, and this spares a second pass."""
-    curve = pareto(f, points=100)
+    curve = pareto(f)
     if curve.empty:
         return {"top_1": None, "top_10": None, "top_20": None}
     x, y = curve["customer_share"].to_numpy(), curve["value_share"].to_numpy()
     return {key: float(np.interp(share, x, y)) for key, share in SHARES.items()}
-
-
-# --- Churn risk -------------------------------------------------------------------------
-
-
-@cached(reads=SEGMENTS)
-def risk_distribution(f: CustomerFilter, bin_width: int = 5) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.risk_distribution(conn, f=f, bin_width=bin_width)
-
-
-@cached(reads=SEGMENTS)
-def risk_heatmap(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.risk_heatmap(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def value_at_risk_by_category(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.value_at_risk_by_category(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def value_at_risk_by_state(f: CustomerFilter, top: int = 15) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.value_at_risk_by_state(conn, f=f, top=top)
-
-
-@cached(reads=SEGMENTS)
-def risk_vs_inactivity(f: CustomerFilter, today: dt.date | None = None) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.risk_vs_inactivity(conn, f=f, today=today)
-
-
-@cached(reads=SEGMENTS)
-def value_risk_matrix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.value_risk_matrix(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def top_at_risk(f: CustomerFilter, limit: int = 100) -> pd.DataFrame:
-    from db.analytics import churn
-
-    _ready()
-    with _conn() as conn:
-        return churn.top_at_risk(conn, f=f, limit=limit)
-
-
-# --- Preferences and consent ------------------------------------------------------------
-
-
-@cached(reads=PREFERENCES)
-def channel_mix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import consent
-
-    _ready()
-    with _conn() as conn:
-        return consent.channel_mix(conn, f=f)
-
-
-@cached(reads=PREFERENCES)
-def consent_rates(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import consent
-
-    _ready()
-    with _conn() as conn:
-        return consent.rates(conn, f=f)
-
-
-@cached(reads=PREFERENCES)
-def language_mix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import consent
-
-    _ready()
-    with _conn() as conn:
-        return consent.language_mix(conn, f=f)
-
-
-@cached(reads=PREFERENCES)
-def timezone_mix(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import consent
-
-    _ready()
-    with _conn() as conn:
-        return consent.timezone_mix(conn, f=f)
-
-
-@cached(reads=PREFERENCES)
-def reachable_by_channel(f: CustomerFilter) -> pd.DataFrame:
-    from db.analytics import consent
-
-    _ready()
-    with _conn() as conn:
-        return consent.reachable_by_channel(conn, f=f)
