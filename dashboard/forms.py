@@ -447,3 +447,25 @@ def _plain(value):
     if hasattr(value, "item") and not isinstance(value, (str, bytes, Decimal)):
         value = value.item()
     return value
+
+
+def save_or_remove(
+    state: FormState,
+    *,
+    save: bool,
+    remove: bool,
+    changed: dict,
+    update: Callable[[dict], object],
+    delete: Callable[[], object],
+    label: str,
+) -> None:
+    """After a row's edit form: save the changed fields, or remove the row ("Nothing changed."
+    when the form was saved as it was loaded)."""
+    if save and not changed:
+        st.info("Nothing changed.")
+    elif save:
+        submit(state, lambda: update(changed), success=f"{label} saved.")
+        st.rerun()
+    elif remove:
+        submit(state, delete, success=f"{label} removed.")
+        st.rerun()

@@ -152,26 +152,17 @@ with tabs["Preferences"]:
                     values = forms.preference_fields(state, original, channels=tuple(sorted({own, *free})))
                     save = st.form_submit_button("Save preference", type="primary")
                     remove = st.form_submit_button("Remove this preference row")
-                if save:
-                    changed = forms.changes(values, original)
-                    if not changed:
-                        st.info("Nothing changed.")
-                    else:
-                        forms.submit(
-                            state,
-                            lambda: rd.update_preference(
-                                actor=actor, preference_id=int(pid), original=original, changes=changed
-                            ),
-                            success=f"Preference #{pid} saved.",
-                        )
-                        st.rerun()
-                if remove:
-                    forms.submit(
-                        state,
-                        lambda: rd.delete_preference(actor=actor, preference_id=int(pid)),
-                        success=f"Preference #{pid} removed.",
-                    )
-                    st.rerun()
+                forms.save_or_remove(
+                    state,
+                    save=save,
+                    remove=remove,
+                    changed=forms.changes(values, original),
+                    update=lambda changed: rd.update_preference(
+                        actor=actor, preference_id=int(pid), original=original, changes=changed
+                    ),
+                    delete=lambda: rd.delete_preference(actor=actor, preference_id=int(pid)),
+                    label=f"Preference #{pid}",
+                )
         with st.expander("Add a preference row"):
             if not free:
                 st.caption("This customer already has a preference row for every channel.")
@@ -229,26 +220,17 @@ with tabs["Segments"]:
                     values = forms.segment_fields(state, original)
                     save = st.form_submit_button("Save segment", type="primary")
                     remove = st.form_submit_button("Remove this segment row")
-                if save:
-                    changed = forms.changes(values, original)
-                    if not changed:
-                        st.info("Nothing changed.")
-                    else:
-                        forms.submit(
-                            state,
-                            lambda: rd.update_segment(
-                                actor=actor, segment_id=int(sid), original=original, changes=changed
-                            ),
-                            success=f"Segment #{sid} saved.",
-                        )
-                        st.rerun()
-                if remove:
-                    forms.submit(
-                        state,
-                        lambda: rd.delete_segment(actor=actor, segment_id=int(sid)),
-                        success=f"Segment #{sid} removed.",
-                    )
-                    st.rerun()
+                forms.save_or_remove(
+                    state,
+                    save=save,
+                    remove=remove,
+                    changed=forms.changes(values, original),
+                    update=lambda changed: rd.update_segment(
+                        actor=actor, segment_id=int(sid), original=original, changes=changed
+                    ),
+                    delete=lambda: rd.delete_segment(actor=actor, segment_id=int(sid)),
+                    label=f"Segment #{sid}",
+                )
         with st.expander("Add a segment row"):
             state = forms.FormState(f"seg-new-{customer_id}")
             forms.show_problems(state)
