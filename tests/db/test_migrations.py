@@ -71,18 +71,20 @@ def test_cli_check_exit_codes(fresh_engine, capsys):
 def test_upgrade_adopts_a_database_that_already_has_the_customer_tables(fresh_engine):
     import datetime as dt
 
-    from sqlalchemy import Index, func, insert, select
+    from sqlalchemy import Index, MetaData, func, insert, select
     from sqlalchemy.schema import CreateTable
 
     from db.current_segment import ensure_fresh
     from db.models import CUSTOMER_TABLES, current_segment, customer_info, customer_segments
 
     # As someone else made them: the tables and their constraints, none of our indexes.
+    theirs = MetaData()
+    copies = [table.to_metadata(theirs) for table in CUSTOMER_TABLES]  # never touch the models
     with fresh_engine.begin() as conn:
-        for table in CUSTOMER_TABLES:
+        for table in copies:
             conn.execute(CreateTable(table))
         for column in ("Email", "Phone"):
-            Index(f"their_unique_{column.lower()}", customer_info.c[column], unique=True).create(conn)
+            Index(f"their_unique_{column.lower()}", copies[0].c[column], unique=True).create(conn)
         cid = conn.execute(
             insert(customer_info).values(
                 Customer_Name="Existing Customer",
