@@ -64,3 +64,15 @@ def seeded_engine(backend, tmp_path_factory):
         seed(engine, customers=SEEDED_CUSTOMERS, seed=SEED)
         ensure_fresh(engine)
         yield engine
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch):
+    """Real argon2 with cheap parameters: tests check behaviour, not cost."""
+    from argon2 import PasswordHasher
+
+    from db import users
+
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", fast)
+    monkeypatch.setattr(users, "_DUMMY_HASH", fast.hash("dummy password"))

@@ -61,15 +61,3 @@ def insert_segment(conn: Connection, customer_id: int, **overrides) -> int:
     }
     data.update(overrides)
     return conn.execute(insert(customer_segments).values(**data)).inserted_primary_key[0]
-
-
-def begin_for_real(conn: Connection) -> None:
-    """Make the fixture's outer transaction real on SQLite.
-
-    pysqlite emits BEGIN only before a DML statement, so when the first statement of a test is a
-    write function's SAVEPOINT, SQLite starts the transaction with that savepoint and RELEASE then
-    commits it: the `conn` fixture's final rollback would not undo it. A no-op DELETE makes
-    pysqlite emit the BEGIN first. (Proper fix: the pysqlite BEGIN recipe in db/engine.py.)
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("DELETE FROM sync_state WHERE 1 = 0")

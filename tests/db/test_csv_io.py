@@ -15,16 +15,10 @@ from db.access import Actor, PermissionDenied
 from db.audit import audit_log
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
-from tests.db.factories import begin_for_real, insert_customer
+from tests.db.factories import insert_customer
 
 ADMIN = Actor("anita", "admin")
 EDITOR = Actor("esha", "editor")
-
-
-@pytest.fixture(autouse=True)
-def _real_outer_transaction(request):
-    if "conn" in request.fixturenames:
-        begin_for_real(request.getfixturevalue("conn"))
 
 
 def _count(conn, table, *where):

@@ -12,17 +12,11 @@ from db.access import Actor
 from db.current_segment import refresh
 from db.filters import CustomerFilter
 from db.models import customer_info
-from tests.db.factories import begin_for_real, customer_data, insert_customer, insert_segment
+from tests.db.factories import customer_data, insert_customer, insert_segment
 
 EDITOR = Actor("esha", "editor")
 ALL = CustomerFilter()
 INJECTIONS = ['\'; DROP TABLE "Customer_Info"; --', '" OR 1=1 --']
-
-
-@pytest.fixture(autouse=True)
-def _real_outer_transaction(request):
-    if "conn" in request.fixturenames:
-        begin_for_real(request.getfixturevalue("conn"))
 
 
 def _ids(page) -> list[int]:

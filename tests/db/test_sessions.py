@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from db import sessions, users
@@ -21,10 +20,8 @@ T0 = dt.datetime(2026, 1, 5, 9, 0)
 
 
 @pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(users, "_hasher", fast)
-    monkeypatch.setattr(users, "_DUMMY_HASH", fast.hash("dummy password"))
+def _cheap_hashes(cheap_hashes):
+    """Every test here hashes passwords cheaply."""
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from db import users
@@ -21,17 +20,13 @@ T0 = dt.datetime(2026, 1, 5, 9, 0)
 
 
 @pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """Real argon2, cheap parameters: the tests check behaviour, not cost."""
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(users, "_hasher", fast)
-    monkeypatch.setattr(users, "_DUMMY_HASH", fast.hash("dummy password"))
+def _cheap_hashes(cheap_hashes):
+    """Every test here hashes passwords cheaply."""
 
 
 @pytest.fixture
 def conn(migrated_engine):
-    """A plain connection; app_user and audit_log emptied afterwards. (The shared `conn` fixture's
-    outer transaction does not hold on SQLite: pysqlite commits on RELEASE SAVEPOINT.)"""
+    """A plain connection (the code under test commits); app_user and audit_log emptied afterwards."""
     with migrated_engine.connect() as connection:
         yield connection
         connection.rollback()

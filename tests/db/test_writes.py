@@ -16,7 +16,6 @@ from db.migrate import upgrade
 from db.models import current_segment, customer_info, customer_preferences, customer_segments
 from db.records import customer_360
 from tests.db.factories import (
-    begin_for_real,
     customer_data,
     insert_customer,
     insert_preference,
@@ -26,12 +25,6 @@ from tests.db.factories import (
 EDITOR = Actor("esha", "editor")
 VIEWER = Actor("vikram", "viewer")
 INJECTIONS = ['\'; DROP TABLE "Customer_Info"; --', '" OR 1=1 --']
-
-
-@pytest.fixture(autouse=True)
-def _real_outer_transaction(request):
-    if "conn" in request.fixturenames:
-        begin_for_real(request.getfixturevalue("conn"))
 
 
 def _row(conn, customer_id):

@@ -13,9 +13,9 @@ from streamlit.util import calc_hash
 from db.access import ROLE_RANK
 from tests.security.conftest import (  # noqa: F401 - fixtures
     ROOT,
+    _cheap_hashes,
     app_db,
     app_template,
-    cheap_hashes,
     fresh_process,
     registered_pages,
     served_process,

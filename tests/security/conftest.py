@@ -31,10 +31,8 @@ __all__ = ["ACTORS", "PASSWORD", "PRIYA", "ROOT", "SCRIPT_NAME"]
 
 
 @pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(users, "_hasher", fast)
-    monkeypatch.setattr(users, "_DUMMY_HASH", fast.hash("dummy password"))
+def _cheap_hashes(cheap_hashes):
+    """Every test here hashes passwords cheaply."""
 
 
 @pytest.fixture(scope="session")
