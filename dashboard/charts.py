@@ -379,29 +379,40 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
 # --- Segments and value -------------------------------------------------------------------
 
 
-def value_total_by_category(df: pd.DataFrame) -> go.Figure:
-    """[category, segments, total, mean, median] -> total lifetime value per category (drill: categories)."""
+def _rupees_by_category(df: pd.DataFrame, *, value: str, count: str, label: str, title: str) -> go.Figure:
+    """Bars of a rupee amount per segment category, in category colours (drill: categories)."""
     df = _category_sorted(df, "category", style.CATEGORY_ORDER)
     fig = go.Figure(
         go.Bar(
             x=df["category"],
-            y=df["total"],
+            y=df[value],
             marker_color=[style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]],
-            text=[rupees(v) for v in df["total"]],
+            text=[rupees(v) for v in df[value]],
             textposition="outside",
             cliponaxis=False,
             customdata=list(df["category"]),
             hovertext=[
-                f"<b>{c}</b><br>Total {rupees(t)}<br>{number(n)} segments"
-                for c, t, n in zip(df["category"], df["total"], df["segments"], strict=True)
+                f"<b>{c}</b><br>{label} {rupees(v)}<br>{number(n)} {count}"
+                for c, v, n in zip(df["category"], df[value], df[count], strict=True)
             ],
         )
     )
     _hover(fig)
-    _layout(fig, "Total lifetime value by segment category")
+    _layout(fig, title)
     fig.update_xaxes(title="Segment category")
-    _rupee_axis(fig, _max(df["total"]) * 1.15, title="Lifetime value (₹)")
+    _rupee_axis(fig, _max(df[value]) * 1.15, title=f"{label} (₹)")
     return fig
+
+
+def value_total_by_category(df: pd.DataFrame) -> go.Figure:
+    """[category, segments, total, mean, median] -> total lifetime value per category (drill: categories)."""
+    return _rupees_by_category(
+        df,
+        value="total",
+        count="segments",
+        label="Lifetime value",
+        title="Total lifetime value by segment category",
+    )
 
 
 def value_mean_median(df: pd.DataFrame) -> go.Figure:
@@ -706,27 +717,13 @@ def risk_heatmap(df: pd.DataFrame) -> go.Figure:
 
 def value_at_risk_by_category(df: pd.DataFrame) -> go.Figure:
     """[category, value_at_risk, customers] -> bars per category (drill: categories)."""
-    df = _category_sorted(df, "category", style.CATEGORY_ORDER)
-    fig = go.Figure(
-        go.Bar(
-            x=df["category"],
-            y=df["value_at_risk"],
-            marker_color=[style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]],
-            text=[rupees(v) for v in df["value_at_risk"]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=list(df["category"]),
-            hovertext=[
-                f"<b>{c}</b><br>Value at risk {rupees(v)}<br>{number(n)} customers"
-                for c, v, n in zip(df["category"], df["value_at_risk"], df["customers"], strict=True)
-            ],
-        )
+    return _rupees_by_category(
+        df,
+        value="value_at_risk",
+        count="customers",
+        label="Value at risk",
+        title="Value at risk by segment category",
     )
-    _hover(fig)
-    _layout(fig, "Value at risk by segment category")
-    fig.update_xaxes(title="Segment category")
-    _rupee_axis(fig, _max(df["value_at_risk"]) * 1.15, title="Value at risk (₹)")
-    return fig
 
 
 def value_at_risk_by_state(df: pd.DataFrame) -> go.Figure:
