@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection, select, update
 
-from db import audit, filters, masking, records
+from db import audit, filters, masking, records, rollup
 from db import current_segment as current_segment_mod
 from db.access import Actor, require
 from db.filters import CustomerFilter
@@ -461,11 +461,13 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
             p_created, p_updated = _write_preferences(
                 conn, plan.preferences, email_to_id, actor, at, audit_rows
             )
+            segment_customers = sorted({email_to_id[s["_email"]] for s in plan.segments})
+            segments_before = rollup.segment_cells(conn, segment_customers) if plan.segments else None
             s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
             audit.write(conn, audit_rows)
             if plan.segments:
                 current_segment_mod.refresh(
-                    conn, customer_ids={email_to_id[s["_email"]] for s in plan.segments}
+                    conn, customer_ids=segment_customers, segments_before=segments_before
                 )
     except ValidationFailed as failed:
         raise ImportRejected(

@@ -1,6 +1,7 @@
 """Keeps `current_segment` (one row per customer: their latest segment) in step with Customer_Segments.
 
-Writers through the app call `refresh(conn, customer_ids=...)` in their own transaction.
+Writers through the app call `refresh(conn, customer_ids=...)` in their own transaction; it also
+keeps db.rollup's counts of the current segments in step.
 Anything else (seeding, another program writing the tables) is caught by `ensure_fresh`,
 which compares a cheap watermark of Customer_Segments and rebuilds when it moved.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
+from db import rollup
 from db.models import current_segment, customer_info, customer_segments, sync_state
 
 WATERMARK = "current_segment"
@@ -68,16 +70,32 @@ def save_watermark(conn: Connection) -> None:
     conn.execute(insert(sync_state).values(name=WATERMARK, watermark=watermark(conn)))
 
 
-def refresh(conn: Connection, *, customer_ids: Iterable[int] | None = None) -> None:
-    """Recompute the current segment of `customer_ids` (all customers when None)."""
+def refresh(
+    conn: Connection,
+    *,
+    customer_ids: Iterable[int] | None = None,
+    segments_before: dict[tuple, list] | None = None,
+) -> None:
+    """Recompute the current segment of `customer_ids` (all customers when None), and the rollups.
+
+    A writer of Customer_Segments passes `segments_before`: rollup.segment_cells() of the same
+    customers taken before its write.
+    """
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids == []:
         return
     wipe = delete(current_segment)
     if ids is not None:
+        before = rollup.contributions(conn, ids, lock=True)
         wipe = wipe.where(current_segment.c.Customer_ID.in_(ids))
     conn.execute(wipe)
     conn.execute(insert(current_segment).from_select(list(_COLUMNS), _latest_rows(ids)))
+    if ids is None:
+        rollup.rebuild(conn)
+    else:
+        rollup.apply(conn, before, rollup.contributions(conn, ids))
+        if segments_before is not None:
+            rollup.apply_segments(conn, segments_before, rollup.segment_cells(conn, ids))
     save_watermark(conn)
 
 

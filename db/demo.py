@@ -25,6 +25,7 @@ from faker.providers.person.en_IN import Provider as _IndianNames
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, inspect, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
+from db import rollup
 from db.current_segment import save_watermark
 from db.demo_data import EMAIL_DOMAINS, FOREIGN_CITIES, INDIAN_CITIES, SEGMENT_NAMES
 from db.models import (
@@ -534,6 +535,7 @@ def _seed_in(
         conn.execute(AddConstraint(fk))
     if dialect == "postgresql":
         _reset_sequences(conn)
+    rollup.rebuild(conn)
     save_watermark(conn)
     return counts, bulk
 

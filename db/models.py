@@ -164,6 +164,7 @@ class CustomerSegments(Base):
         CheckConstraint(column("Lifetime_Value") >= 0, name="lifetime_value"),
         CheckConstraint(column("Risk_Score").between(0, 100), name="risk_score"),
         Index(None, "Customer_ID", "Last_Updated", "Segment_ID"),
+        Index(None, "Last_Updated"),  # the watermark's MAX(Last_Updated) (db.current_segment)
         # Covering indexes of the segment-level figures: totals, medians (ORDER BY/OFFSET) and
         # histogram ranges per category; totals per category and segment name.
         Index(None, "Segment_Category", "Lifetime_Value"),
@@ -268,6 +269,42 @@ class CurrentSegment(Base):
     )
 
 
+class CurrentSegmentRollup(Base):
+    """Current segments counted per category, engagement, risk bin and value bin (db.rollup).
+
+    A derived table of our own, kept in step with current_segment in the same transaction, so
+    that customer-level figures under no filter or a segment-only filter sum a few thousand
+    rows instead of reading a million current segments.
+    """
+
+    __tablename__ = "current_segment_rollup"
+
+    segment_category: Mapped[str] = mapped_column("Segment_Category", String(50), primary_key=True)
+    # '' stands for a NULL Engagement_Level (a primary key column cannot be NULL)
+    engagement_level: Mapped[str] = mapped_column("Engagement_Level", String(20), primary_key=True)
+    risk_bin: Mapped[int] = mapped_column(Integer, primary_key=True)  # floor(Risk_Score / 5)
+    value_bin: Mapped[int] = mapped_column(Integer, primary_key=True)  # db.rollup.VALUE_EDGES
+    customers: Mapped[int] = mapped_column(Integer)
+    value_sum: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    risk_sum: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    value_risk_sum: Mapped[Decimal] = mapped_column(Numeric(26, 4))
+
+
+class SegmentValueRollup(Base):
+    """Customer_Segments rows counted per category, segment name and 50-rupee value bucket
+    (db.rollup): the segment-level figures of the unfiltered dashboards read these instead of
+    every segment row. Kept in step by the app's segment writers; rebuilt with current_segment."""
+
+    __tablename__ = "segment_value_rollup"
+
+    segment_category: Mapped[str] = mapped_column("Segment_Category", String(50), primary_key=True)
+    segment_name: Mapped[str] = mapped_column("Segment_Name", String(100), primary_key=True)
+    # floor(Lifetime_Value / 50); -1 for a NULL Lifetime_Value
+    value_bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segments: Mapped[int] = mapped_column(Integer)
+    value_sum: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+
+
 class SyncState(Base):
     """Watermarks of derived tables (what Customer_Segments looked like at the last rebuild)."""
 
@@ -297,5 +334,7 @@ customer_info = CustomerInfo.__table__
 customer_preferences = CustomerPreferences.__table__
 customer_segments = CustomerSegments.__table__
 current_segment = CurrentSegment.__table__
+current_segment_rollup = CurrentSegmentRollup.__table__
+segment_value_rollup = SegmentValueRollup.__table__
 sync_state = SyncState.__table__
 CUSTOMER_TABLES = (customer_info, customer_preferences, customer_segments)

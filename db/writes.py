@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from db import audit
+from db import audit, rollup
 from db import current_segment as current_segment_mod
 from db.access import Actor, require
 from db.models import customer_info, customer_preferences, customer_segments
@@ -345,6 +345,7 @@ def delete_customer(conn: Connection, *, actor: Actor, customer_id: int, confirm
             raise ValidationFailed({"confirm": "confirm: type the customer's email exactly to delete them"})
         rows = []
         at = audit.now()
+        segments_before = rollup.segment_cells(conn, [customer_id])
         for table, name in ((customer_preferences, PREFERENCES), (customer_segments, SEGMENTS)):
             pk = _pk(table)
             for child in conn.execute(select(table).where(table.c.Customer_ID == customer_id)).mappings():
@@ -367,7 +368,8 @@ def delete_customer(conn: Connection, *, actor: Actor, customer_id: int, confirm
             changes={k: (v, None) for k, v in current.items() if v is not None},
             at=at,
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id])  # removes their row
+        # removes their current segment; their segment rows leave the rollup
+        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
         conn.execute(delete(customer_info).where(customer_info.c.Customer_ID == customer_id))
         audit.write(conn, rows)
     return WriteResult(
@@ -485,6 +487,7 @@ def add_segment(
     clean = validate_segment(_editable(data, SEGMENT_FIELDS))
     with transaction(conn):
         _locked_row(conn, customer_info, customer_id, what="customer")
+        segments_before = rollup.segment_cells(conn, [customer_id])
         new_id = conn.execute(
             insert(customer_segments).values(Customer_ID=customer_id, Last_Updated=audit.now(), **clean)
         ).inserted_primary_key[0]
@@ -497,7 +500,7 @@ def add_segment(
             customer_id=customer_id,
             changes={k: (None, v) for k, v in clean.items()},
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id])
+        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
     return WriteResult(tables=_SEGMENT_TABLES, record_id=new_id, changed=tuple(clean))
 
 
@@ -518,6 +521,7 @@ def update_segment(
         diff = _diff(customer_segments, current, clean)
         if not diff:
             return WriteResult(tables=frozenset(), record_id=segment_id)
+        segments_before = rollup.segment_cells(conn, [customer_id])
         conn.execute(
             update(customer_segments)
             .where(customer_segments.c.Segment_ID == segment_id)
@@ -532,7 +536,7 @@ def update_segment(
             customer_id=customer_id,
             changes=diff,
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id])
+        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
     return WriteResult(tables=_SEGMENT_TABLES, record_id=segment_id, changed=tuple(diff))
 
 
@@ -540,6 +544,8 @@ def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteR
     require(actor, "editor", action="delete segments")
     with transaction(conn):
         current = _locked_row(conn, customer_segments, segment_id, what="segment")
+        customer_id = current["Customer_ID"]
+        segments_before = rollup.segment_cells(conn, [customer_id])
         conn.execute(delete(customer_segments).where(customer_segments.c.Segment_ID == segment_id))
         audit.record(
             conn,
@@ -550,5 +556,5 @@ def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteR
             customer_id=current["Customer_ID"],
             changes={k: (v, None) for k, v in current.items() if v is not None and k != "Segment_ID"},
         )
-        current_segment_mod.refresh(conn, customer_ids=[current["Customer_ID"]])
+        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
     return WriteResult(tables=_SEGMENT_TABLES, record_id=segment_id, changed=("*",))
