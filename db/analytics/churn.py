@@ -15,16 +15,20 @@ from db.analytics.common import (
     filtered,
     floor_div,
     frame,
+    from_rollup,
     label,
     ordered,
     risk_band,
+    rolled_up,
     value_times_risk,
 )
 from db.filters import RISK_HIGH_FROM, CustomerFilter
-from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_info
+from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, current_segment_rollup, customer_info
+from db.rollup import RISK_STEP, value_bin_floor
 
 ci = customer_info.c
 cs = current_segment.c
+rc = current_segment_rollup.c
 
 # Days since Last_Login: bins [start, end); end None = open. Customers who never logged in: "never".
 INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, None))
@@ -55,8 +59,13 @@ def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5
 
     Grouped by the raw (indexed) Risk_Score in the database, binned here.
     """
-    score = filter_first(conn, f, cs.Risk_Score)
-    stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
+    if rolled_up(f) and bin_width % RISK_STEP == 0:
+        # the lowest score of each rollup risk bin stands for the bin (bins nest in bin_width)
+        stmt = from_rollup(rc.risk_bin * RISK_STEP, func.sum(rc.customers), f=f).group_by(rc.risk_bin)
+        stmt = stmt.having(func.sum(rc.customers) > 0)
+    else:
+        score = filter_first(conn, f, cs.Risk_Score)
+        stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
     raw = frame(conn, stmt, ["score", "customers"])
     if raw.empty:
         return empty(["bin_start", "band", "customers"])
@@ -84,14 +93,27 @@ def _category_engagement_order(df: pd.DataFrame) -> pd.DataFrame:
 
 def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, engagement, mean_risk, customers] by current segment category and engagement."""
-    stmt = filtered(
-        cs.Segment_Category,
-        cs.Engagement_Level,
-        func.sum(cs.Risk_Score),
-        func.count(),
-        f=f,
-        anchor=current_segment,
-    ).group_by(cs.Segment_Category, cs.Engagement_Level)
+    if rolled_up(f):
+        stmt = (
+            from_rollup(
+                rc.Segment_Category,
+                func.nullif(rc.Engagement_Level, ""),
+                func.sum(rc.risk_sum),
+                func.sum(rc.customers),
+                f=f,
+            )
+            .group_by(rc.Segment_Category, rc.Engagement_Level)
+            .having(func.sum(rc.customers) > 0)
+        )
+    else:
+        stmt = filtered(
+            cs.Segment_Category,
+            cs.Engagement_Level,
+            func.sum(cs.Risk_Score),
+            func.count(),
+            f=f,
+            anchor=current_segment,
+        ).group_by(cs.Segment_Category, cs.Engagement_Level)
     out = frame(conn, stmt, ["category", "engagement", "mean_risk", "customers"])
     if out.empty:
         return out
@@ -103,9 +125,16 @@ def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, value_at_risk, customers] by current segment category (CATEGORIES order)."""
-    stmt = filtered(
-        cs.Segment_Category, _value_at_risk(), func.count(), f=f, anchor=current_segment
-    ).group_by(cs.Segment_Category)
+    if rolled_up(f):
+        stmt = (
+            from_rollup(rc.Segment_Category, func.sum(rc.value_risk_sum), func.sum(rc.customers), f=f)
+            .group_by(rc.Segment_Category)
+            .having(func.sum(rc.customers) > 0)
+        )
+    else:
+        stmt = filtered(
+            cs.Segment_Category, _value_at_risk(), func.count(), f=f, anchor=current_segment
+        ).group_by(cs.Segment_Category)
     out = frame(conn, stmt, ["category", "value_at_risk", "customers"])
     if out.empty:
         return out
@@ -172,22 +201,38 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     return pd.DataFrame(rows, columns=cols)
 
 
-def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
-    """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
-    value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
-    cols = ["value_bin", "risk_bin", "customers"]
-    # Group by the value in VALUE_STEP-rupee steps (every VALUE_BINS bound is a multiple) and
-    # the risk in tens, then place the few hundred groups in the named ranges here.
+def _matrix_groups(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
+    """Customers grouped finer than the matrix: by rollup value bin (every VALUE_BINS bound is a
+    bin edge) and risk bin, or by VALUE_STEP rupees (every bound is a multiple) and risk tens."""
+    if rolled_up(f):
+        stmt = (
+            from_rollup(rc.value_bin, rc.risk_bin, func.sum(rc.customers), f=f)
+            .group_by(rc.value_bin, rc.risk_bin)
+            .having(func.sum(rc.customers) > 0)
+        )
+        raw = frame(conn, stmt, ["v", "r", "customers"])
+        raw["v"] = [value_bin_floor(int(b)) for b in raw["v"]]
+        raw["r"] = raw["r"] // 2
+        return raw
     value_expr = floor_div(conn, func.coalesce(cs.Lifetime_Value, 0), float(VALUE_STEP))
     risk_expr = floor_div(conn, cs.Risk_Score, 10.0)
     stmt = filtered(
         value_expr.label("v"), risk_expr.label("r"), func.count(), f=f, anchor=current_segment
     ).group_by(value_expr, risk_expr)
     raw = frame(conn, stmt, ["v", "r", "customers"])
+    raw["v"] = raw["v"].astype(float) * VALUE_STEP
+    return raw
+
+
+def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
+    value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
+    cols = ["value_bin", "risk_bin", "customers"]
+    raw = _matrix_groups(conn, f)  # [v: lowest value of the group (rupees), r: risk decile, customers]
     if raw.empty:
         return empty(cols)
     lowers = np.array([lower for lower, _ in VALUE_BINS], dtype=float)
-    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy() * VALUE_STEP, side="right") - 1
+    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy(), side="right") - 1
     raw["r"] = raw["r"].astype(int).clip(0, 9)
     counts = raw.groupby(["v", "r"])["customers"].sum()
     rows = [

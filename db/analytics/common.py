@@ -19,9 +19,17 @@ from db.filters import (
     RISK_MEDIUM_FROM,
     CustomerFilter,
     customer_conditions,
+    risk_band_condition,
     segment_conditions,
 )
-from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.models import (
+    current_segment,
+    current_segment_rollup,
+    customer_info,
+    customer_preferences,
+    customer_segments,
+)
+from db.rollup import RISK_STEP
 
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 _AGE_BAND_STARTS = (18, 25, 35, 45, 55, 65)
@@ -55,6 +63,25 @@ def filtered(
         if table in tables and table is not anchor:
             frm = frm.join(table, table.c.Customer_ID == anchor.c.Customer_ID)
     return select(*columns).select_from(frm).where(*cust, *seg)
+
+
+def rolled_up(f: CustomerFilter) -> bool:
+    """True when the filter sets segment fields only (or nothing): customer-level figures then sum
+    the few thousand rows of current_segment_rollup instead of a million current segments."""
+    return not customer_conditions(f)
+
+
+def from_rollup(*columns, f: CustomerFilter) -> Select:
+    """`select(*columns)` from current_segment_rollup with the filter's segment conditions."""
+    r = current_segment_rollup.c
+    conds = []
+    if f.categories:
+        conds.append(r.Segment_Category.in_(f.categories))
+    if f.engagements:
+        conds.append(r.Engagement_Level.in_(f.engagements))
+    if f.risk_bands:
+        conds.append(risk_band_condition(r.risk_bin * RISK_STEP, f.risk_bands))
+    return select(*columns).select_from(current_segment_rollup).where(*conds)
 
 
 def frame(conn: Connection, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:

@@ -7,12 +7,14 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, case, func
 
-from db.analytics.common import empty, filtered, frame, label, num, value_times_risk
+from db.analytics.common import empty, filtered, frame, from_rollup, label, num, rolled_up, value_times_risk
 from db.filters import RISK_HIGH_FROM, CustomerFilter
-from db.models import current_segment, customer_info
+from db.models import current_segment, current_segment_rollup, customer_info
+from db.rollup import RISK_STEP
 
 ci = customer_info.c
 cs = current_segment.c
+rc = current_segment_rollup.c
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -55,18 +57,8 @@ def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -
     new_this = sum(n for day, n in joins if day >= this_month)
     new_last = sum(n for day, n in joins if day < this_month)
 
-    # Segment side: one pass over the current segments of the filtered customers.
-    seg = conn.execute(
-        filtered(
-            func.count(),
-            func.sum(cs.Lifetime_Value),
-            func.sum(cs.Risk_Score),
-            func.sum(case((cs.Risk_Score >= RISK_HIGH_FROM, 1), else_=0)),
-            func.sum(value_times_risk(cs)),
-            f=f,
-            anchor=current_segment,
-        )
-    ).one()
+    seg = conn.execute(_segment_totals(f)).one()
+    segments = int(seg[0] or 0)  # a SUM on the rollup: NULL without rows, Decimal on MariaDB
     return {
         "customers": int(customers),
         "active": int(active),
@@ -74,10 +66,32 @@ def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -
         "new_this_month": int(new_this),
         "new_last_month": int(new_last),
         "total_lifetime_value": num(seg[1]),
-        "avg_risk": None if not seg[0] else num(seg[2]) / seg[0],
+        "avg_risk": None if not segments else num(seg[2]) / segments,
         "high_risk": int(seg[3] or 0),
         "value_at_risk": num(seg[4]) / 100.0,
     }
+
+
+def _segment_totals(f: CustomerFilter):
+    """[count, value, risk, high-risk count, value x risk] of the filtered current segments."""
+    if rolled_up(f):
+        return from_rollup(
+            func.sum(rc.customers),
+            func.sum(rc.value_sum),
+            func.sum(rc.risk_sum),
+            func.sum(case((rc.risk_bin * RISK_STEP >= RISK_HIGH_FROM, rc.customers), else_=0)),
+            func.sum(rc.value_risk_sum),
+            f=f,
+        )
+    return filtered(
+        func.count(),
+        func.sum(cs.Lifetime_Value),
+        func.sum(cs.Risk_Score),
+        func.sum(case((cs.Risk_Score >= RISK_HIGH_FROM, 1), else_=0)),
+        func.sum(value_times_risk(cs)),
+        f=f,
+        anchor=current_segment,
+    )
 
 
 def _join_days(conn: Connection, f: CustomerFilter) -> pd.DataFrame:

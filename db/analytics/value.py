@@ -8,36 +8,47 @@ top_shares) use each customer's current segment.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, literal, select, union_all
+from sqlalchemy import Connection, case, func, literal, select
 
 from db.analytics.common import (
-    by_ranges,
     empty,
     filter_first,
     filtered,
     floor_div,
     frame,
+    from_rollup,
     label,
     nice_width,
     ordered,
+    rolled_up,
 )
 from db.filters import CustomerFilter
-from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, customer_segments
+from db.models import (
+    CATEGORIES,
+    ENGAGEMENT_LEVELS,
+    current_segment,
+    current_segment_rollup,
+    customer_segments,
+    segment_value_rollup,
+)
+from db.rollup import VALUE_BUCKET
 
 ss = customer_segments.c
 cs = current_segment.c
+rc = current_segment_rollup.c
+sv = segment_value_rollup.c
+_BY_CATEGORY = ["category", "segments", "total", "mean", "median"]
 
 # Lifetime values are first counted in buckets of this many rupees in the database; histograms
 # and the Pareto curve are built from those few thousand buckets.
-VALUE_UNIT = 50.0
+VALUE_UNIT = float(VALUE_BUCKET)  # the bucket of segment_value_rollup
 DISTRIBUTION_BINS = 30
 # With a filter, medians are computed here from the values when there are at most this many.
 MEDIAN_FETCH_MAX = 200_000
-# Without a filter on SQLite the Pareto curve is read as this many geometric value ranges.
-PARETO_RANGES = 400
 
 
 def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float | None:
@@ -70,6 +81,8 @@ def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
     mean and median ignore NULL values (segments counts every row).
     """
+    if f.is_empty:
+        return _by_category_rolled(conn)
     stmt = filtered(
         ss.Segment_Category,
         func.count(),
@@ -79,15 +92,18 @@ def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
         anchor=customer_segments,
     ).group_by(ss.Segment_Category)
     raw = frame(conn, stmt, ["category", "segments", "total", "valued"])
-    cols = ["category", "segments", "total", "mean", "median"]
     if raw.empty:
-        return empty(cols)
-    if f.is_empty or raw["valued"].sum() > MEDIAN_FETCH_MAX:
+        return empty(_BY_CATEGORY)
+    if raw["valued"].sum() > MEDIAN_FETCH_MAX:
         medians = [_median(conn, f, c, int(n)) for c, n in zip(raw["category"], raw["valued"], strict=True)]
     else:
         # A filtered set of a few ten thousand rows: one query for the values of all categories
         # rather than re-applying the filter for the middle row(s) of each.
         medians = _medians_fetched(conn, f, list(raw["category"]))
+    return _by_category_frame(raw, medians)
+
+
+def _by_category_frame(raw: pd.DataFrame, medians: list) -> pd.DataFrame:
     raw["median"] = medians
     raw["total"] = raw["total"].fillna(0.0).astype(float)
     # sum / count here rather than AVG: MariaDB's AVG of a DECIMAL keeps only 4 more decimals
@@ -95,7 +111,73 @@ def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     raw["median"] = raw["median"].astype(float)
     raw["segments"] = raw["segments"].astype(int)
     order = ordered(raw["category"], CATEGORIES)
-    return raw.set_index("category").loc[order].reset_index()[cols]
+    return raw.set_index("category").loc[order].reset_index()[_BY_CATEGORY]
+
+
+# --- unfiltered: from segment_value_rollup --------------------------------------------------
+
+
+def _rolled_buckets(conn: Connection, *, with_top: bool = False) -> pd.DataFrame:
+    """[category, b, n(, top)]: segment rows with a value per category and 50-rupee bucket
+    (top: the category's largest value, read off the (Segment_Category, Lifetime_Value) index)."""
+    stmt = (
+        select(sv.Segment_Category, sv.value_bucket, func.sum(sv.segments))
+        .where(sv.value_bucket >= 0)
+        .group_by(sv.Segment_Category, sv.value_bucket)
+        .having(func.sum(sv.segments) > 0)
+    )
+    out = frame(conn, stmt, ["category", "b", "n"])
+    out["b"] = out["b"].astype(int)
+    out["n"] = out["n"].astype(int)
+    if with_top:
+        top = {c: _top_value(conn, c) for c in out["category"].unique()}
+        out["top"] = out["category"].map(top)
+    return out
+
+
+def _top_value(conn: Connection, category: str) -> float:
+    return float(
+        conn.execute(select(func.max(ss.Lifetime_Value)).where(ss.Segment_Category == category)).scalar()
+    )
+
+
+def _median_rolled(conn: Connection, category: str, buckets: pd.DataFrame) -> float | None:
+    """The exact median of the category's values: the bucket holding the middle row(s) from the
+    rollup's counts, then those rows by ORDER BY/OFFSET on the index from that bucket on."""
+    b = buckets.sort_values("b")
+    counts = b["n"].to_numpy()
+    n = int(counts.sum())
+    if n == 0:
+        return None
+    k = (n - 1) // 2
+    cum = np.cumsum(counts)
+    i = int(np.searchsorted(cum, k, side="right"))
+    before = int(cum[i - 1]) if i else 0
+    v = ss.Lifetime_Value
+    stmt = (
+        select(v)
+        .where(ss.Segment_Category == category, v >= _bound(v, int(b["b"].iloc[i]) * VALUE_UNIT))
+        .order_by(v)
+        .offset(k - before)
+        .limit(1 if n % 2 else 2)
+    )
+    values = [float(x) for x in conn.execute(stmt).scalars()]
+    return sum(values) / len(values)
+
+
+def _by_category_rolled(conn: Connection) -> pd.DataFrame:
+    valued = func.sum(case((sv.value_bucket >= 0, sv.segments), else_=0))
+    stmt = (
+        select(sv.Segment_Category, func.sum(sv.segments), func.sum(sv.value_sum), valued)
+        .group_by(sv.Segment_Category)
+        .having(func.sum(sv.segments) > 0)
+    )
+    raw = frame(conn, stmt, ["category", "segments", "total", "valued"])
+    if raw.empty:
+        return empty(_BY_CATEGORY)
+    buckets = _rolled_buckets(conn)
+    medians = [_median_rolled(conn, c, buckets[buckets["category"] == c]) for c in raw["category"]]
+    return _by_category_frame(raw, medians)
 
 
 def _value_buckets(conn: Connection, f: CustomerFilter, *, current: bool) -> pd.DataFrame:
@@ -155,63 +237,11 @@ def _histogram(buckets: pd.DataFrame, bins: int) -> pd.DataFrame:
     return _bins_frame(start, width, per, b["top"].max())
 
 
-def _by_ranges(conn: Connection, f: CustomerFilter) -> bool:
-    """common.by_ranges(), on SQLite only: PostgreSQL plans these hundreds of range subqueries
-    badly (minutes at 1M); its hash aggregate of the buckets is the faster path there."""
-    return by_ranges(conn, f) and conn.dialect.name == "sqlite"
-
-
 def _bound(col, value: float):
-    """A bound for `col` as a parameter of the column's own type (NUMERIC): PostgreSQL compares a
-    NUMERIC column with a float parameter as floats, which no index serves."""
-    return literal(round(float(value), 2), col.type)
-
-
-def _distribution_by_ranges(conn: Connection) -> pd.DataFrame:
-    """distribution() of all segment rows from the (Segment_Category, Lifetime_Value) index:
-    count/min/max per category, the 99th percentile by a short ORDER BY DESC/OFFSET, then one
-    range count per bin; no row is sorted or bucketed."""
-    v = ss.Lifetime_Value
-    stats = conn.execute(
-        select(ss.Segment_Category, func.count(v), func.min(v), func.max(v))
-        .where(v.is_not(None))
-        .group_by(ss.Segment_Category)
-    ).all()
-    plans = []
-    for category, n, lo, top in stats:
-        # the k-th smallest value, k = ceil(0.99 n): the (n - k)-th from the top
-        k = (99 * n + 99) // 100
-        p99 = conn.execute(
-            select(v)
-            .where(ss.Segment_Category == category, v.is_not(None))
-            .order_by(v.desc())
-            .offset(n - k)
-            .limit(1)
-        ).scalar_one()
-        start, width, nbins = _bin_plan(
-            int(float(lo) // VALUE_UNIT), int(float(p99) // VALUE_UNIT), DISTRIBUTION_BINS
-        )
-        plans.append((category, start, width, nbins, float(top)))
-    counts = []
-    for category, start, width, nbins, _ in plans:
-        for i in range(nbins):
-            cond = [ss.Segment_Category == category, v >= _bound(v, start + i * width)]
-            if i < nbins - 1:
-                cond.append(v < _bound(v, start + (i + 1) * width))
-            counts.append(select(func.count()).select_from(customer_segments).where(*cond).scalar_subquery())
-    if not plans:
-        return empty(["category", "bin_start", "bin_end", "segments"])
-    values = list(conn.execute(select(*counts)).one())
-    parts = []
-    for category, start, width, nbins, top in plans:
-        h = _bins_frame(start, width, values[:nbins], top)
-        values = values[nbins:]
-        h.insert(0, "category", category)
-        parts.append(h)
-    out = pd.concat(parts, ignore_index=True)
-    order = {c: i for i, c in enumerate(ordered(out["category"].unique(), CATEGORIES))}
-    out["_r"] = out["category"].map(order)
-    return out.sort_values("_r", kind="stable", ignore_index=True).drop(columns="_r")
+    """A bound for `col` as a Decimal parameter of the column's own type: PostgreSQL compares a
+    NUMERIC column with a float parameter as floats, which no index serves (a float bound made
+    these range counts take a minute at 1M instead of 0.7 s)."""
+    return literal(Decimal(f"{float(value):.2f}"), col.type)
 
 
 def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
@@ -221,10 +251,7 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     the last bin also counts the tail above. Bins are [bin_start, bin_end).
     """
     cols = ["category", "bin_start", "bin_end", "segments"]
-    if _by_ranges(conn, f):
-        out = _distribution_by_ranges(conn)
-        return out[cols] if not out.empty else empty(cols)
-    buckets = _value_buckets(conn, f, current=False)
+    buckets = _rolled_buckets(conn, with_top=True) if f.is_empty else _value_buckets(conn, f, current=False)
     if buckets.empty:
         return empty(cols)
     parts = []
@@ -237,14 +264,21 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, segment_name, segments, total]: segment rows and value per category and name."""
-    stmt = filtered(
-        ss.Segment_Category,
-        ss.Segment_Name,
-        func.count(),
-        func.sum(ss.Lifetime_Value),
-        f=f,
-        anchor=customer_segments,
-    ).group_by(ss.Segment_Category, ss.Segment_Name)
+    if f.is_empty:
+        stmt = (
+            select(sv.Segment_Category, sv.Segment_Name, func.sum(sv.segments), func.sum(sv.value_sum))
+            .group_by(sv.Segment_Category, sv.Segment_Name)
+            .having(func.sum(sv.segments) > 0)
+        )
+    else:
+        stmt = filtered(
+            ss.Segment_Category,
+            ss.Segment_Name,
+            func.count(),
+            func.sum(ss.Lifetime_Value),
+            f=f,
+            anchor=customer_segments,
+        ).group_by(ss.Segment_Category, ss.Segment_Name)
     out = frame(conn, stmt, ["category", "segment_name", "segments", "total"])
     if out.empty:
         return out
@@ -257,9 +291,18 @@ def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 
 def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, engagement, customers]: customers by current segment category and engagement."""
-    stmt = filtered(
-        cs.Segment_Category, cs.Engagement_Level, func.count(), f=f, anchor=current_segment
-    ).group_by(cs.Segment_Category, cs.Engagement_Level)
+    if rolled_up(f):
+        stmt = (
+            from_rollup(
+                rc.Segment_Category, func.nullif(rc.Engagement_Level, ""), func.sum(rc.customers), f=f
+            )
+            .group_by(rc.Segment_Category, rc.Engagement_Level)
+            .having(func.sum(rc.customers) > 0)
+        )
+    else:
+        stmt = filtered(
+            cs.Segment_Category, cs.Engagement_Level, func.count(), f=f, anchor=current_segment
+        ).group_by(cs.Segment_Category, cs.Engagement_Level)
     out = frame(conn, stmt, ["category", "engagement", "customers"])
     if out.empty:
         return out
@@ -272,33 +315,22 @@ def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFra
     return out[["category", "engagement", "customers"]]
 
 
-def _current_value_ranges(conn: Connection) -> pd.DataFrame:
-    """[b, n, total] of all current segments in PARETO_RANGES geometric value ranges, each a range
-    count and sum on the Lifetime_Value index (one UNION ALL; no row is sorted or bucketed)."""
-    v = cs.Lifetime_Value
-    # MIN and MAX in two statements: SQLite answers each alone from the index (both together: a scan)
-    lo = conn.execute(select(func.min(v))).scalar()
-    top = conn.execute(select(func.max(v))).scalar()
-    if lo is None:
-        return empty(["b", "n", "total"])
-    edges = np.geomspace(max(float(lo), 1.0), max(float(top), 2.0), PARETO_RANGES + 1)
-    parts = []
-    for i in range(PARETO_RANGES):
-        cond = [v.is_not(None)]
-        if i > 0:
-            cond.append(v >= _bound(v, edges[i]))
-        if i < PARETO_RANGES - 1:
-            cond.append(v < _bound(v, edges[i + 1]))
-        parts.append(select(literal(i).label("b"), func.count(), func.sum(v)).where(*cond))
-    out = frame(conn, union_all(*parts), ["b", "n", "total"])
-    out["total"] = out["total"].fillna(0.0).astype(float)
+def _current_value_bins(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
+    """[b, n, total] of the filtered current segments per rollup value bin."""
+    stmt = (
+        from_rollup(rc.value_bin, func.sum(rc.customers), func.sum(rc.value_sum), f=f)
+        .group_by(rc.value_bin)
+        .having(func.sum(rc.customers) > 0)
+    )
+    out = frame(conn, stmt, ["b", "n", "total"])
+    out["total"] = out["total"].astype(float)
     return out
 
 
 def _pareto_curve(conn: Connection, f: CustomerFilter) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Cumulative customers and value, richest bucket first (customers within a bucket are
     taken as equal: their bucket's mean). None without customers."""
-    buckets = _current_value_ranges(conn) if _by_ranges(conn, f) else _value_buckets(conn, f, current=True)
+    buckets = _current_value_bins(conn, f) if rolled_up(f) else _value_buckets(conn, f, current=True)
     if buckets.empty:
         return None
     per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)
