@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
@@ -39,6 +40,14 @@ UNKNOWN = "Unknown"  # label of a NULL category (gender, status, language...) in
 _JOIN_ORDER = (customer_info, current_segment, customer_segments, customer_preferences)
 
 
+_SEGMENT_TABLES = (current_segment, customer_segments)
+
+
+def _states_only(f: CustomerFilter) -> bool:
+    """True when states are the filter's only customer condition (segment fields aside)."""
+    return bool(f.states) and replace(f, states=(), categories=(), engagements=(), risk_bands=()).is_empty
+
+
 def filtered(
     *columns,
     f: CustomerFilter,
@@ -49,15 +58,23 @@ def filtered(
     or the filter uses, with the filter's conditions in the WHERE.
 
     Customer conditions apply to Customer_Info, segment conditions (category, engagement, risk
-    band) to the customer's current segment, whatever the anchor.
+    band) to the customer's current segment, whatever the anchor. A filter on states alone, over
+    segments, uses current_segment's copy of State: no join with a million customers.
     """
     cust = customer_conditions(f)
     seg = segment_conditions(f)
     tables = {anchor, *needs}
-    if cust:
+    if cust and _states_only(f) and customer_info not in tables and anchor in _SEGMENT_TABLES:
+        cust = [current_segment.c.State.in_(f.states)]
+        tables.add(current_segment)
+    elif cust:
         tables.add(customer_info)
     if seg:
         tables.add(current_segment)
+    if f.states and current_segment in tables and customer_info in tables:
+        # the same condition on current_segment's copy: the planner may then start from the few
+        # current segments of those states and categories instead of every customer of the states
+        cust = [*cust, current_segment.c.State.in_(f.states)]
     frm = anchor
     for table in _JOIN_ORDER:
         if table in tables and table is not anchor:
@@ -86,8 +103,14 @@ def from_rollup(*columns, f: CustomerFilter) -> Select:
 
 def frame(conn: Connection, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:
     """Run `stmt` and return its rows as a DataFrame with `columns` (Decimals -> float)."""
-    rows = [tuple(_plain(v) for v in row) for row in conn.execute(stmt)]
-    return pd.DataFrame(rows, columns=list(columns))
+    # one fetchall (iterating fetches row by row), and plain tuples: pandas probes a Row's
+    # attributes, which SQLAlchemy answers by raising and catching an error per row
+    rows = list(map(tuple, conn.execute(stmt).all()))
+    out = pd.DataFrame(rows, columns=list(columns))
+    for col in out.columns:
+        if out[col].dtype == object and any(isinstance(v, Decimal) for v in out[col]):
+            out[col] = [_plain(v) for v in out[col]]
+    return out
 
 
 def empty(columns: Sequence[str]) -> pd.DataFrame:
