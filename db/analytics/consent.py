@@ -30,11 +30,13 @@ def _by_channel(df: pd.DataFrame) -> pd.DataFrame:
 
 def channel_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[channel, preferences]: preference rows per Communication_Channel (CHANNELS order)."""
-    stmt = filtered(cp.Communication_Channel, func.count(), f=f, anchor=customer_preferences).group_by(
-        cp.Communication_Channel
-    )
-    out = frame(conn, stmt, ["channel", "preferences"])
-    return out if out.empty else _by_channel(out)
+    return channel_mix_of(rates(conn, f=f))
+
+
+def channel_mix_of(rates_frame: pd.DataFrame) -> pd.DataFrame:
+    """channel_mix() read off rates(): its row counts per channel (one pass for both figures)."""
+    out = rates_frame.loc[rates_frame["channel"] != ALL, ["channel", "preferences"]]
+    return out.reset_index(drop=True)
 
 
 def rates(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
@@ -62,13 +64,18 @@ def rates(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return raw[cols]
 
 
-def _mix(conn: Connection, f: CustomerFilter, name: str) -> pd.DataFrame:
-    # Grouped by (Preferred_Language, Time_Zone), the order of their covering index (no sort;
-    # a few dozen rows), then summed per `name` here.
+def language_time_zone(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+    """[language, time_zone, preferences]: preference rows per (Preferred_Language, Time_Zone),
+    grouped in the order of their covering index (no sort; a few dozen rows)."""
     lang, zone = cp.Preferred_Language, cp.Time_Zone
     stmt = filtered(lang, zone, func.count(), f=f, anchor=customer_preferences).group_by(lang, zone)
-    both = frame(conn, stmt, ["language", "time_zone", "preferences"])
-    out = both[[name, "preferences"]].copy()
+    return frame(conn, stmt, ["language", "time_zone", "preferences"])
+
+
+def mix_of(pairs: pd.DataFrame, name: str) -> pd.DataFrame:
+    """[name, preferences] summed from language_time_zone() per "language" or "time_zone",
+    largest first (NULL as 'Unknown')."""
+    out = pairs[[name, "preferences"]].copy()
     if out.empty:
         return out
     out[name] = out[name].map(label)
@@ -78,12 +85,12 @@ def _mix(conn: Connection, f: CustomerFilter, name: str) -> pd.DataFrame:
 
 def language_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[language, preferences] per Preferred_Language, largest first (NULL as 'Unknown')."""
-    return _mix(conn, f, "language")
+    return mix_of(language_time_zone(conn, f=f), "language")
 
 
 def timezone_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[time_zone, preferences] per Time_Zone, largest first (NULL as 'Unknown')."""
-    return _mix(conn, f, "time_zone")
+    return mix_of(language_time_zone(conn, f=f), "time_zone")
 
 
 def reachable_by_channel(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
