@@ -51,19 +51,23 @@ def ready() -> None:
 
 
 @cached(reads={"Customer_Info"})
+def places() -> list[tuple]:
+    from db.analytics import options
+
+    with _conn() as conn:
+        return options.places(conn)
+
+
 def countries() -> list[str]:
     from db.analytics import options
 
-    with _conn() as conn:
-        return options.countries(conn)
+    return options.countries_of(places())
 
 
-@cached(reads={"Customer_Info"})
 def state_cities() -> list[tuple[str, str]]:
     from db.analytics import options
 
-    with _conn() as conn:
-        return options.state_cities(conn)
+    return options.state_cities_of(places())
 
 
 @cached(reads={"Customer_Info"})

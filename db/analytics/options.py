@@ -1,6 +1,6 @@
 """Option lists for the sidebar filters: distinct places and the ranges of age and join date.
 
-Each is a small GROUP BY / MIN-MAX over indexed columns of Customer_Info (no filter applied:
+Each reads indexed columns of Customer_Info by seeks, never every customer (no filter applied:
 the sidebar offers every value in the database).
 """
 
@@ -13,19 +13,60 @@ from sqlalchemy import Connection, func, select
 from db.models import GENDERS, customer_info
 
 
-def countries(conn: Connection) -> list[str]:
-    """Distinct countries, sorted: grouped by (State, City, Country), the order of their index
-    (a few hundred rows, no sort), where a GROUP BY Country would sort every customer."""
+def places(conn: Connection) -> list[tuple[str, str, str | None]]:
+    """Distinct (State, City, Country) triples, sorted (Country None when only NULL is stored),
+    by a skip scan of their index: a few index seeks per triple instead of reading every
+    customer (a few hundred triples; ~0.1 ms a seek)."""
     c = customer_info.c
-    stmt = select(c.Country).where(c.Country.is_not(None)).group_by(c.State, c.City, c.Country)
-    return sorted({row[0] for row in conn.execute(stmt)})
+    out = []
+    pair = _next_pair(conn, None, None)
+    while pair is not None:
+        state, city = pair
+        countries = []
+        country = _first(conn, c.Country, c.State == state, c.City == city)
+        while country is not None:
+            countries.append(country)
+            country = _first(conn, c.Country, c.State == state, c.City == city, c.Country > country)
+        out += [(state, city, country) for country in countries or [None]]
+        pair = _next_pair(conn, state, city)
+    return out
+
+
+def _first(conn: Connection, col, *where):
+    """MIN(col) under `where`: an index seek when `where` fixes the columns before `col`."""
+    return conn.execute(select(func.min(col)).where(*where)).scalar()
+
+
+def _next_pair(conn: Connection, state: str | None, city: str | None) -> tuple[str, str] | None:
+    c = customer_info.c
+    if state is not None:
+        nxt = _first(conn, c.City, c.State == state, c.City > city)
+        if nxt is not None:
+            return state, nxt
+        state = _first(conn, c.State, c.State > state)
+    else:
+        state = _first(conn, c.State)
+    if state is None:
+        return None
+    return state, _first(conn, c.City, c.State == state)
+
+
+def countries(conn: Connection) -> list[str]:
+    """Distinct countries, sorted."""
+    return countries_of(places(conn))
+
+
+def countries_of(triples: list[tuple]) -> list[str]:
+    return sorted({country for _, _, country in triples if country is not None})
 
 
 def state_cities(conn: Connection) -> list[tuple[str, str]]:
     """Distinct (State, City) pairs, sorted."""
-    c = customer_info.c
-    stmt = select(c.State, c.City).group_by(c.State, c.City).order_by(c.State, c.City)
-    return [(row[0], row[1]) for row in conn.execute(stmt)]
+    return state_cities_of(places(conn))
+
+
+def state_cities_of(triples: list[tuple]) -> list[tuple[str, str]]:
+    return sorted({(state, city) for state, city, _ in triples})
 
 
 def age_range(conn: Connection) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sqlalchemy import select
 
-from db.analytics import churn, consent, demographics, overview, value
+from db.analytics import churn, consent, demographics, options, overview, value
 from db.current_segment import ensure_fresh
 from db.filters import CustomerFilter
 from db.models import current_segment, customer_info, customer_preferences, customer_segments
@@ -690,3 +690,16 @@ def test_reachable_by_channel(conn, data, f):
         {"channel": CHANNEL_ORDER, "reachable": [int(counts.get(c, 0)) for c in CHANNEL_ORDER]}
     )
     check(got, expected)
+
+
+# --- sidebar options ----------------------------------------------------------------------
+
+
+def test_sidebar_options(conn, data):
+    c = data.customers
+    assert options.countries(conn) == sorted(c["Country"].dropna().unique())
+    assert options.state_cities(conn) == sorted(set(zip(c["State"], c["City"], strict=True)))
+    triples = {(s, ci, co) for s, ci, co in zip(c["State"], c["City"], c["Country"], strict=True)}
+    known = {(s, ci, co) for s, ci, co in triples if co is not None and co == co}
+    assert set(options.places(conn)) >= known
+    assert options.age_range(conn) == (int(c["Age"].min()), int(c["Age"].max()))
