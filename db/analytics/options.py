@@ -8,47 +8,61 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from db.models import GENDERS, customer_info
 
 
 def places(conn: Connection) -> list[tuple[str, str, str | None]]:
-    """Distinct (State, City, Country) triples, sorted (Country None when only NULL is stored),
-    by a skip scan of their index: a few index seeks per triple instead of reading every
-    customer (a few hundred triples; ~0.1 ms a seek)."""
-    c = customer_info.c
+    """Distinct (State, City, Country) triples, sorted (Country None when only NULL is stored).
+
+    SQLite groups by reading the whole index (0.2 s at 1M customers): there a skip scan seeks
+    each triple (20 ms). PostgreSQL's parallel GROUP BY beats hundreds of round trips, and
+    MariaDB reads such a GROUP BY off the index by itself.
+    """
+    if conn.dialect.name != "sqlite":
+        c = customer_info.c
+        stmt = select(c.State, c.City, c.Country).group_by(c.State, c.City, c.Country)
+        triples = {tuple(row) for row in conn.execute(stmt)}
+        named = {(s, ci) for s, ci, co in triples if co is not None}
+        kept = [t for t in triples if t[2] is not None or (t[0], t[1]) not in named]
+        return sorted(kept, key=lambda t: (t[0], t[1], t[2] or ""))
     out = []
     pair = _next_pair(conn, None, None)
     while pair is not None:
         state, city = pair
         countries = []
-        country = _first(conn, c.Country, c.State == state, c.City == city)
+        country = conn.execute(_FIRST_COUNTRY, {"s": state, "c": city}).scalar()
         while country is not None:
             countries.append(country)
-            country = _first(conn, c.Country, c.State == state, c.City == city, c.Country > country)
+            country = conn.execute(_NEXT_COUNTRY, {"s": state, "c": city, "after": country}).scalar()
         out += [(state, city, country) for country in countries or [None]]
         pair = _next_pair(conn, state, city)
     return out
 
 
-def _first(conn: Connection, col, *where):
-    """MIN(col) under `where`: an index seek when `where` fixes the columns before `col`."""
-    return conn.execute(select(func.min(col)).where(*where)).scalar()
+# The seeks of places(), built once: MIN of a column when the columns before it in the index are
+# fixed (every dialect reads it from the index).
+_c = customer_info.c
+_FIRST_STATE = select(func.min(_c.State))
+_NEXT_STATE = select(func.min(_c.State)).where(_c.State > bindparam("after"))
+_FIRST_CITY = select(func.min(_c.City)).where(_c.State == bindparam("s"))
+_NEXT_CITY = select(func.min(_c.City)).where(_c.State == bindparam("s"), _c.City > bindparam("after"))
+_FIRST_COUNTRY = select(func.min(_c.Country)).where(_c.State == bindparam("s"), _c.City == bindparam("c"))
+_NEXT_COUNTRY = _FIRST_COUNTRY.where(_c.Country > bindparam("after"))
 
 
 def _next_pair(conn: Connection, state: str | None, city: str | None) -> tuple[str, str] | None:
-    c = customer_info.c
     if state is not None:
-        nxt = _first(conn, c.City, c.State == state, c.City > city)
+        nxt = conn.execute(_NEXT_CITY, {"s": state, "after": city}).scalar()
         if nxt is not None:
             return state, nxt
-        state = _first(conn, c.State, c.State > state)
+        state = conn.execute(_NEXT_STATE, {"after": state}).scalar()
     else:
-        state = _first(conn, c.State)
+        state = conn.execute(_FIRST_STATE).scalar()
     if state is None:
         return None
-    return state, _first(conn, c.City, c.State == state)
+    return state, conn.execute(_FIRST_CITY, {"s": state}).scalar()
 
 
 def countries(conn: Connection) -> list[str]:
