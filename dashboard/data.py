@@ -104,9 +104,18 @@ def _read(fn: Callable, reads: frozenset[str]) -> Callable:
     return cached(reads=reads)(wrapper)
 
 
-kpis = _read(overview.kpis, INFO)
 new_per_month = _read(overview.new_per_month, INFO)
 status_mix = _read(overview.status_mix, INFO)
+
+
+@cached(reads=INFO)
+def kpis(f: CustomerFilter) -> dict:
+    """overview.kpis(), with the customer counts read off the (cached) status mix."""
+    statuses = status_mix(f)
+    ready()
+    with _conn() as conn:
+        return overview.kpis(conn, f=f, statuses=statuses)
+
 
 age_gender = _read(demographics.age_gender, INFO)
 gender_mix = _read(demographics.gender_mix, INFO)

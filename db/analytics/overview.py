@@ -29,8 +29,15 @@ def _next_month(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1)
 
 
-def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -> dict:
-    """Headline numbers of the filtered customers.
+def kpis(
+    conn: Connection,
+    *,
+    f: CustomerFilter,
+    today: dt.date | None = None,
+    statuses: pd.DataFrame | None = None,
+) -> dict:
+    """Headline numbers of the filtered customers (`statuses`: their status_mix(), when the
+    caller has it already).
 
     customers, active (Account_Status 'Active'), active_share (0..1, None without customers),
     new_this_month / new_last_month (Join_Date in the calendar month of `today` / the one before),
@@ -42,12 +49,11 @@ def kpis(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -
     last_month = _previous_month(this_month)
     next_month = _next_month(this_month)
 
-    # Customer side: counts by status (an index scan on Account_Status when unfiltered) ...
-    by_status = conn.execute(
-        filtered(ci.Account_Status, func.count(), f=f, anchor=customer_info).group_by(ci.Account_Status)
-    ).all()
-    customers = sum(n for _, n in by_status)
-    active = sum(n for status, n in by_status if status == "Active")
+    # Customer side: counts by status ...
+    if statuses is None:
+        statuses = status_mix(conn, f=f)
+    customers = int(statuses["customers"].sum())
+    active = int(statuses.loc[statuses["status"] == "Active", "customers"].sum())
     # ... and joins of the two months (a range on the Join_Date index).
     joins = conn.execute(
         filtered(ci.Join_Date, func.count(), f=f, anchor=customer_info)
