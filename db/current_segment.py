@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Double, Engine, delete, func, insert, select, type_coerce
 
 from db import rollup
 from db.models import current_segment, customer_info, customer_segments, sync_state
@@ -26,6 +26,7 @@ _COLUMNS = (
     "Engagement_Level",
     "State",
     "Last_Login",
+    "Value_Risk",
 )
 
 
@@ -43,6 +44,11 @@ def _latest_rows(customer_ids: list[int] | None):
         s.Segment_Category,
         func.coalesce(s.Lifetime_Value, 0).label("Lifetime_Value"),
         func.coalesce(s.Risk_Score, 0).label("Risk_Score"),
+        # rounded to the product's 4 decimals: the same double on every backend (SQLite multiplies
+        # REALs) and in the demo loader
+        type_coerce(func.round(func.coalesce(s.Lifetime_Value * s.Risk_Score, 0), 4), Double).label(
+            "Value_Risk"
+        ),
         s.Engagement_Level,
         customer_info.c.State,
         customer_info.c.Last_Login,

@@ -443,6 +443,7 @@ def _current(segments: dict[str, np.ndarray], customers: dict[str, np.ndarray]) 
     order = np.lexsort((segments["Segment_ID"], segments["Last_Updated"].astype("datetime64[s]"), cust))
     last = order[np.r_[cust[order][1:] != cust[order][:-1], True]]
     own = {c.name: segments[c.name][last] for c in current_segment.columns if c.name in segments}
+    own["Value_Risk"] = np.round(own["Lifetime_Value"].astype(float) * own["Risk_Score"].astype(float), 4)
     at = np.searchsorted(customers["Customer_ID"], own["Customer_ID"])
     copied = {c.name: customers[c.name][at] for c in current_segment.columns if c.name not in own}
     return own | copied

@@ -243,27 +243,6 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _value_floor(conn: Connection, limit: int) -> float | None:
-    """A Lifetime_Value below which no customer can be among the `limit` High-band customers
-    with the largest value at risk (None: no useful bound).
-
-    The `limit` most valuable High-band customers (read down the Lifetime_Value index) hold a
-    value at risk of at least T each, so the winners all have Lifetime_Value * Risk_Score >= T,
-    and since Risk_Score <= 100 (a CHECK), Lifetime_Value >= T / 100: the ranking then reads
-    only that tail of the index instead of every High-band customer.
-    """
-    richest = (
-        select(value_times_risk(cs).label("var"))
-        .where(cs.Risk_Score >= RISK_HIGH_FROM)
-        .order_by(cs.Lifetime_Value.desc())
-        .limit(limit)
-    )
-    values = [float(v) for v in conn.execute(richest).scalars() if v is not None]
-    if len(values) < limit:
-        return None
-    return min(values) / 100.0 - 0.01  # a cent below: no rounding can drop a winner
-
-
 def top_at_risk(conn: Connection, *, f: CustomerFilter, limit: int = 100) -> pd.DataFrame:
     """The High-band customers with the largest value at risk (ties: lowest Customer_ID first)."""
     # Rank on current_segment first (joined to Customer_Info only when the filter needs it),
@@ -278,9 +257,6 @@ def top_at_risk(conn: Connection, *, f: CustomerFilter, limit: int = 100) -> pd.
         f=f,
         anchor=current_segment,
     ).where(cs.Risk_Score >= RISK_HIGH_FROM)
-    floor = _value_floor(conn, limit) if f.is_empty else None
-    if floor is not None:
-        ranked = ranked.where(cs.Lifetime_Value >= floor)
     ranked = ranked.order_by(var.desc(), cs.Customer_ID).limit(limit).subquery()
     r = ranked.c
     stmt = (

@@ -198,9 +198,12 @@ def filter_first(conn: Connection, f: CustomerFilter, col):
 
 
 def value_times_risk(seg):
-    """Lifetime_Value * Risk_Score of a segment table's columns (divide by 100 for value at risk).
+    """Lifetime_Value * Risk_Score of current_segment (its stored Value_Risk) or of another
+    segment table's columns (divide by 100 for value at risk).
 
     Typed as Float: the Numeric(12, 2) SQLAlchemy would infer rounds SQLite's results to 2
     decimals.
     """
+    if "Value_Risk" in seg:
+        return seg.Value_Risk
     return type_coerce(seg.Lifetime_Value * seg.Risk_Score, Float)

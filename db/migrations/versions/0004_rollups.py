@@ -1,5 +1,6 @@
 """Rollups: current segments per category, engagement, risk and value bin; segment rows per
-category, name and 50-rupee value bucket; an index for the watermark's MAX(Last_Updated)
+category, name and 50-rupee value bucket; current_segment.Value_Risk; an index for the
+watermark's MAX(Last_Updated)
 
 Revision ID: 0004
 Revises: 0003
@@ -48,12 +49,25 @@ def upgrade() -> None:
             "Segment_Category", "Segment_Name", "value_bucket", name=op.f("pk_segment_value_rollup")
         ),
     )
+    # a plain ADD COLUMN (a batch copy of the table would trip the trigger on Customer_Info)
+    op.add_column(
+        "current_segment", sa.Column("Value_Risk", sa.Double(), server_default=sa.text("0"), nullable=False)
+    )
+    op.drop_index("ix_current_segment_state_risk_value", table_name="current_segment")
+    op.create_index(op.f("ix_current_segment_State_Value_Risk"), "current_segment", ["State", "Value_Risk"])
+    op.create_index(op.f("ix_current_segment_Value_Risk"), "current_segment", ["Value_Risk"])
     op.create_index(op.f("ix_Customer_Segments_Last_Updated"), "Customer_Segments", ["Last_Updated"])
     sync_state = sa.table("sync_state", sa.column("name", sa.String))
     op.execute(sa.delete(sync_state).where(sync_state.c.name == "current_segment"))
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_current_segment_Value_Risk"), table_name="current_segment")
+    op.drop_index(op.f("ix_current_segment_State_Value_Risk"), table_name="current_segment")
+    op.create_index(
+        "ix_current_segment_state_risk_value", "current_segment", ["State", "Risk_Score", "Lifetime_Value"]
+    )
+    op.drop_column("current_segment", "Value_Risk")
     op.drop_index(op.f("ix_Customer_Segments_Last_Updated"), table_name="Customer_Segments")
     op.drop_table("segment_value_rollup")
     op.drop_table("current_segment_rollup")
