@@ -54,7 +54,11 @@ def upgrade() -> None:
         "current_segment", sa.Column("Value_Risk", sa.Double(), server_default=sa.text("0"), nullable=False)
     )
     op.drop_index("ix_current_segment_state_risk_value", table_name="current_segment")
-    op.create_index(op.f("ix_current_segment_State_Value_Risk"), "current_segment", ["State", "Value_Risk"])
+    op.create_index(
+        "ix_current_segment_state_category",
+        "current_segment",
+        ["State", "Segment_Category", "Risk_Score", "Lifetime_Value", "Value_Risk"],
+    )
     op.create_index(op.f("ix_current_segment_Value_Risk"), "current_segment", ["Value_Risk"])
     op.create_index(op.f("ix_Customer_Segments_Last_Updated"), "Customer_Segments", ["Last_Updated"])
     sync_state = sa.table("sync_state", sa.column("name", sa.String))
@@ -63,7 +67,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_current_segment_Value_Risk"), table_name="current_segment")
-    op.drop_index(op.f("ix_current_segment_State_Value_Risk"), table_name="current_segment")
+    op.drop_index("ix_current_segment_state_category", table_name="current_segment")
     op.create_index(
         "ix_current_segment_state_risk_value", "current_segment", ["State", "Risk_Score", "Lifetime_Value"]
     )
