@@ -134,6 +134,14 @@ class CustomerPreferences(Base):
             "Newsletter_Subscription",
         ),
         Index(None, "Preferred_Language", "Time_Zone"),
+        # reachable customers: the opted-in preferences per channel, with their customers
+        Index(
+            "ix_Customer_Preferences_opted_in",
+            "Notification_Enabled",
+            "Marketing_Consent",
+            "Communication_Channel",
+            "Customer_ID",
+        ),
     )
 
 

@@ -13,7 +13,20 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Float, Select, String, Table, cast, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    String,
+    Table,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 
 from db.filters import (
     RISK_HIGH_FROM,
@@ -194,6 +207,8 @@ def filter_first(conn: Connection, f: CustomerFilter, col):
         return col
     if isinstance(col.type, String):
         return type_coerce(col.op("||")(""), col.type)
+    if isinstance(col.type, Boolean):
+        return type_coerce(type_coerce(col, Integer) + 0, col.type)
     return type_coerce(col + 0, col.type)
 
 

@@ -7,9 +7,9 @@ reachable_by_channel, which counts distinct customers.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, case, distinct, func
+from sqlalchemy import Connection, case, distinct, func, or_, select, true
 
-from db.analytics.common import empty, filtered, frame, label, ordered
+from db.analytics.common import empty, filter_first, filtered, frame, label, ordered
 from db.filters import CustomerFilter
 from db.models import CHANNELS, customer_info, customer_preferences
 
@@ -93,24 +93,55 @@ def timezone_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return mix_of(language_time_zone(conn, f=f), "time_zone")
 
 
+def _opted_in(*columns):
+    return select(cp.Communication_Channel, *columns).where(
+        cp.Notification_Enabled == true(), cp.Marketing_Consent == true()
+    )
+
+
+def _reachable_unfiltered(conn: Connection) -> dict[str, int]:
+    """{channel: reachable} as the opted-in customers of each channel (read off the index on the
+    two flags, no join) minus those of them whose account is not Active (a join of the few
+    customers not Active): one join of every customer with every preference took 1 s."""
+    per_channel = func.count(distinct(cp.Customer_ID))
+    opted = _opted_in(per_channel).group_by(cp.Communication_Channel)
+    not_active = (
+        _opted_in(per_channel)
+        .join(customer_info, ci.Customer_ID == cp.Customer_ID)
+        .where(or_(ci.Account_Status != "Active", ci.Account_Status.is_(None)))
+        .group_by(cp.Communication_Channel)
+    )
+    out = dict(conn.execute(opted).all())
+    for channel, n in conn.execute(not_active).all():
+        out[channel] -= n
+    return out
+
+
 def reachable_by_channel(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[channel, reachable]: distinct customers reachable on each channel: a preference row for
     the channel with Notification_Enabled and Marketing_Consent true, and Account_Status 'Active'.
     Every channel of CHANNELS is listed (0 when none) unless nobody is reachable: empty frame."""
-    stmt = (
-        filtered(
-            cp.Communication_Channel,
-            func.count(distinct(cp.Customer_ID)),
-            f=f,
-            anchor=customer_preferences,
-            needs=[customer_info],
+    if f.is_empty:
+        counts = _reachable_unfiltered(conn)
+    else:
+        stmt = (
+            filtered(
+                cp.Communication_Channel,
+                func.count(distinct(cp.Customer_ID)),
+                f=f,
+                anchor=customer_preferences,
+                needs=[customer_info],
+            )
+            .where(
+                # on SQLite not by the opted-in index: the filtered customers are fewer
+                filter_first(conn, f, cp.Notification_Enabled),
+                filter_first(conn, f, cp.Marketing_Consent),
+                ci.Account_Status == "Active",
+            )
+            .group_by(cp.Communication_Channel)
         )
-        .where(cp.Notification_Enabled, cp.Marketing_Consent, ci.Account_Status == "Active")
-        .group_by(cp.Communication_Channel)
-    )
-    raw = frame(conn, stmt, ["channel", "reachable"])
-    if raw.empty:
-        return raw
-    counts = dict(zip(raw["channel"], raw["reachable"], strict=True))
+        counts = dict(conn.execute(stmt).all())
+    if not any(counts.values()):
+        return empty(["channel", "reachable"])
     channels = ordered(set(CHANNELS) | set(counts), CHANNELS)
     return pd.DataFrame({"channel": channels, "reachable": [int(counts.get(c, 0)) for c in channels]})

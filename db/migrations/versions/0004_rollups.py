@@ -60,12 +60,18 @@ def upgrade() -> None:
         ["State", "Segment_Category", "Risk_Score", "Lifetime_Value", "Value_Risk"],
     )
     op.create_index(op.f("ix_current_segment_Value_Risk"), "current_segment", ["Value_Risk"])
+    op.create_index(
+        "ix_Customer_Preferences_opted_in",
+        "Customer_Preferences",
+        ["Notification_Enabled", "Marketing_Consent", "Communication_Channel", "Customer_ID"],
+    )
     op.create_index(op.f("ix_Customer_Segments_Last_Updated"), "Customer_Segments", ["Last_Updated"])
     sync_state = sa.table("sync_state", sa.column("name", sa.String))
     op.execute(sa.delete(sync_state).where(sync_state.c.name == "current_segment"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_Customer_Preferences_opted_in", table_name="Customer_Preferences")
     op.drop_index(op.f("ix_current_segment_Value_Risk"), table_name="current_segment")
     op.drop_index("ix_current_segment_state_category", table_name="current_segment")
     op.create_index(
