@@ -61,8 +61,7 @@ def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5
     """
     if rolled_up(f) and bin_width % RISK_STEP == 0:
         # the lowest score of each rollup risk bin stands for the bin (bins nest in bin_width)
-        stmt = from_rollup(rc.risk_bin * RISK_STEP, func.sum(rc.customers), f=f).group_by(rc.risk_bin)
-        stmt = stmt.having(func.sum(rc.customers) > 0)
+        stmt = from_rollup(rc.risk_bin * RISK_STEP, func.sum(rc.customers), f=f, by=[rc.risk_bin])
     else:
         score = filter_first(conn, f, cs.Risk_Score)
         stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
@@ -94,16 +93,13 @@ def _category_engagement_order(df: pd.DataFrame) -> pd.DataFrame:
 def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, engagement, mean_risk, customers] by current segment category and engagement."""
     if rolled_up(f):
-        stmt = (
-            from_rollup(
-                rc.Segment_Category,
-                func.nullif(rc.Engagement_Level, ""),
-                func.sum(rc.risk_sum),
-                func.sum(rc.customers),
-                f=f,
-            )
-            .group_by(rc.Segment_Category, rc.Engagement_Level)
-            .having(func.sum(rc.customers) > 0)
+        stmt = from_rollup(
+            rc.Segment_Category,
+            func.nullif(rc.Engagement_Level, ""),
+            func.sum(rc.risk_sum),
+            func.sum(rc.customers),
+            f=f,
+            by=[rc.Segment_Category, rc.Engagement_Level],
         )
     else:
         stmt = filtered(
@@ -126,10 +122,12 @@ def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, value_at_risk, customers] by current segment category (CATEGORIES order)."""
     if rolled_up(f):
-        stmt = (
-            from_rollup(rc.Segment_Category, func.sum(rc.value_risk_sum), func.sum(rc.customers), f=f)
-            .group_by(rc.Segment_Category)
-            .having(func.sum(rc.customers) > 0)
+        stmt = from_rollup(
+            rc.Segment_Category,
+            func.sum(rc.value_risk_sum),
+            func.sum(rc.customers),
+            f=f,
+            by=[rc.Segment_Category],
         )
     else:
         stmt = filtered(
@@ -205,11 +203,8 @@ def _matrix_groups(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
     """Customers grouped finer than the matrix: by rollup value bin (every VALUE_BINS bound is a
     bin edge) and risk bin, or by VALUE_STEP rupees (every bound is a multiple) and risk tens."""
     if rolled_up(f):
-        stmt = (
-            from_rollup(rc.value_bin, rc.risk_bin, func.sum(rc.customers), f=f)
-            .group_by(rc.value_bin, rc.risk_bin)
-            .having(func.sum(rc.customers) > 0)
-        )
+        by = [rc.value_bin, rc.risk_bin]
+        stmt = from_rollup(*by, func.sum(rc.customers), f=f, by=by)
         raw = frame(conn, stmt, ["v", "r", "customers"])
         raw["v"] = [value_bin_floor(int(b)) for b in raw["v"]]
         raw["r"] = raw["r"] // 2

@@ -101,8 +101,9 @@ def rolled_up(f: CustomerFilter) -> bool:
     return not customer_conditions(f)
 
 
-def from_rollup(*columns, f: CustomerFilter) -> Select:
-    """`select(*columns)` from current_segment_rollup with the filter's segment conditions."""
+def from_rollup(*columns, f: CustomerFilter, by: Sequence = ()) -> Select:
+    """`select(*columns)` from current_segment_rollup with the filter's segment conditions;
+    grouped `by` these columns, groups without customers left out."""
     r = current_segment_rollup.c
     conds = []
     if f.categories:
@@ -111,7 +112,10 @@ def from_rollup(*columns, f: CustomerFilter) -> Select:
         conds.append(r.Engagement_Level.in_(f.engagements))
     if f.risk_bands:
         conds.append(risk_band_condition(r.risk_bin * RISK_STEP, f.risk_bands))
-    return select(*columns).select_from(current_segment_rollup).where(*conds)
+    stmt = select(*columns).select_from(current_segment_rollup).where(*conds)
+    if by:
+        stmt = stmt.group_by(*by).having(func.sum(r.customers) > 0)
+    return stmt
 
 
 def frame(conn: Connection, stmt: Select, columns: Sequence[str]) -> pd.DataFrame:

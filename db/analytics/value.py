@@ -292,12 +292,12 @@ def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
 def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[category, engagement, customers]: customers by current segment category and engagement."""
     if rolled_up(f):
-        stmt = (
-            from_rollup(
-                rc.Segment_Category, func.nullif(rc.Engagement_Level, ""), func.sum(rc.customers), f=f
-            )
-            .group_by(rc.Segment_Category, rc.Engagement_Level)
-            .having(func.sum(rc.customers) > 0)
+        stmt = from_rollup(
+            rc.Segment_Category,
+            func.nullif(rc.Engagement_Level, ""),
+            func.sum(rc.customers),
+            f=f,
+            by=[rc.Segment_Category, rc.Engagement_Level],
         )
     else:
         stmt = filtered(
@@ -317,11 +317,7 @@ def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFra
 
 def _current_value_bins(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
     """[b, n, total] of the filtered current segments per rollup value bin."""
-    stmt = (
-        from_rollup(rc.value_bin, func.sum(rc.customers), func.sum(rc.value_sum), f=f)
-        .group_by(rc.value_bin)
-        .having(func.sum(rc.customers) > 0)
-    )
+    stmt = from_rollup(rc.value_bin, func.sum(rc.customers), func.sum(rc.value_sum), f=f, by=[rc.value_bin])
     out = frame(conn, stmt, ["b", "n", "total"])
     out["total"] = out["total"].astype(float)
     return out
