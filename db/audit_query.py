@@ -15,22 +15,9 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
 from db.access import Actor, require
-from db.models import AuditLog
+from db.audit import AUDIT_COLUMNS, audit_log
 
-audit_log = AuditLog.__table__
-
-COLUMNS = [
-    "id",
-    "at",
-    "username",
-    "action",
-    "table_name",
-    "record_id",
-    "customer_id",
-    "field",
-    "old_value",
-    "new_value",
-]
+COLUMNS = ["id", *AUDIT_COLUMNS]
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ VALUE_EDGES: tuple[int, ...] = tuple(
     sorted({round(10 ** (k / 48)) for k in range(0, 48 * 9 + 1)} | set(MATRIX_VALUE_BOUNDS))
 )
 
-r = current_segment_rollup.c
 cs = current_segment.c
 _MEASURES = ("customers", "value_sum", "risk_sum", "value_risk_sum")
 
@@ -98,31 +97,28 @@ def contributions(conn: Connection, customer_ids: list[int], *, lock: bool = Fal
     return out
 
 
+_CURRENT_KEYS = ("Segment_Category", "Engagement_Level", "risk_bin", "value_bin")
+
+
 def apply(conn: Connection, before: dict[tuple, list], after: dict[tuple, list]) -> None:
-    """Add `after` - `before` to the rollup."""
+    """Add `after` - `before` to current_segment_rollup."""
+    _apply(conn, current_segment_rollup, _CURRENT_KEYS, _MEASURES, before, after)
+
+
+def _apply(conn: Connection, table, keys: tuple, measures: tuple, before: dict, after: dict) -> None:
+    """Add the differences of `after` - `before` ({key tuple: measures}) to the cells of `table`:
+    an UPDATE of the cell, or an INSERT when it does not exist yet. Empty cells stay in place:
+    every figure sums them as zeros."""
+    c = table.c
     for key in before.keys() | after.keys():
-        old, new = before.get(key, [0] * 4), after.get(key, [0] * 4)
+        old, new = before.get(key, [0] * len(measures)), after.get(key, [0] * len(measures))
         delta = [n - o for n, o in zip(new, old, strict=True)]
-        if any(delta):
-            _add(conn, key, delta)
-
-
-def _add(conn: Connection, key: tuple, delta: list) -> None:
-    where = [
-        r.Segment_Category == key[0],
-        r.Engagement_Level == key[1],
-        r.risk_bin == key[2],
-        r.value_bin == key[3],
-    ]
-    done = conn.execute(
-        update(current_segment_rollup)
-        .where(*where)
-        .values({m: r[m] + d for m, d in zip(_MEASURES, delta, strict=True)})
-    )
-    if done.rowcount == 0:
-        names = ("Segment_Category", "Engagement_Level", "risk_bin", "value_bin", *_MEASURES)
-        conn.execute(insert(current_segment_rollup).values(dict(zip(names, (*key, *delta), strict=True))))
-    # empty cells are left in place: every figure sums them as zeros
+        if not any(delta):
+            continue
+        where = [c[k] == v for k, v in zip(keys, key, strict=True)]
+        changes = {m: c[m] + d for m, d in zip(measures, delta, strict=True)}
+        if conn.execute(update(table).where(*where).values(changes)).rowcount == 0:
+            conn.execute(insert(table).values(dict(zip((*keys, *measures), (*key, *delta), strict=True))))
 
 
 def rebuild(conn: Connection) -> None:
@@ -146,13 +142,11 @@ def _rebuild_current(conn: Connection) -> None:
         func.sum(cs.Risk_Score),
         func.sum(cs.Lifetime_Value * cs.Risk_Score),
     ).group_by(cs.Segment_Category, engagement, rbin, vbin)
-    names = ["Segment_Category", "Engagement_Level", "risk_bin", "value_bin", *_MEASURES]
-    conn.execute(insert(current_segment_rollup).from_select(names, grouped))
+    conn.execute(insert(current_segment_rollup).from_select([*_CURRENT_KEYS, *_MEASURES], grouped))
 
 
 # --- segment_value_rollup ----------------------------------------------------------------------
 
-sv = segment_value_rollup.c
 ss = customer_segments.c
 
 
@@ -171,18 +165,13 @@ def segment_cells(conn: Connection, customer_ids: list[int]) -> dict[tuple, list
     return out
 
 
+_SEGMENT_KEYS = ("Segment_Category", "Segment_Name", "value_bucket")
+_SEGMENT_MEASURES = ("segments", "value_sum")
+
+
 def apply_segments(conn: Connection, before: dict[tuple, list], after: dict[tuple, list]) -> None:
     """Add `after` - `before` to segment_value_rollup."""
-    for key in before.keys() | after.keys():
-        old, new = before.get(key, [0, 0]), after.get(key, [0, 0])
-        delta = [n - o for n, o in zip(new, old, strict=True)]
-        if not any(delta):
-            continue
-        where = [sv.Segment_Category == key[0], sv.Segment_Name == key[1], sv.value_bucket == key[2]]
-        changes = {"segments": sv.segments + delta[0], "value_sum": sv.value_sum + delta[1]}
-        if conn.execute(update(segment_value_rollup).where(*where).values(changes)).rowcount == 0:
-            names = ("Segment_Category", "Segment_Name", "value_bucket", "segments", "value_sum")
-            conn.execute(insert(segment_value_rollup).values(dict(zip(names, (*key, *delta), strict=True))))
+    _apply(conn, segment_value_rollup, _SEGMENT_KEYS, _SEGMENT_MEASURES, before, after)
 
 
 def _rebuild_segments(conn: Connection) -> None:
@@ -197,5 +186,4 @@ def _rebuild_segments(conn: Connection) -> None:
         func.count(),
         func.coalesce(func.sum(ss.Lifetime_Value), 0),
     ).group_by(ss.Segment_Category, ss.Segment_Name, bucket)
-    names = ["Segment_Category", "Segment_Name", "value_bucket", "segments", "value_sum"]
-    conn.execute(insert(segment_value_rollup).from_select(names, grouped))
+    conn.execute(insert(segment_value_rollup).from_select([*_SEGMENT_KEYS, *_SEGMENT_MEASURES], grouped))

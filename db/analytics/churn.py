@@ -24,7 +24,7 @@ from db.analytics.common import (
 )
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, current_segment_rollup, customer_info
-from db.rollup import RISK_STEP, value_bin_floor
+from db.rollup import MATRIX_VALUE_BOUNDS, RISK_STEP, value_bin_floor
 
 ci = customer_info.c
 cs = current_segment.c
@@ -35,15 +35,13 @@ INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, Non
 NEVER = "never"
 
 # Lifetime_Value ranges (rupees) of the value x risk matrix: (lower bound, label).
-VALUE_BINS = (
-    (0, "<₹10K"),
-    (10_000, "₹10K-25K"),
-    (25_000, "₹25K-50K"),
-    (50_000, "₹50K-1L"),
-    (100_000, "₹1L-2.5L"),
-    (250_000, "₹2.5L-5L"),
-    (500_000, "₹5L-10L"),
-    (1_000_000, "₹10L+"),
+# (the bounds are db.rollup's, where each is a value-bin edge)
+VALUE_BINS = tuple(
+    zip(
+        (0, *MATRIX_VALUE_BOUNDS),
+        ("<₹10K", "₹10K-25K", "₹25K-50K", "₹50K-1L", "₹1L-2.5L", "₹2.5L-5L", "₹5L-10L", "₹10L+"),
+        strict=True,
+    )
 )
 VALUE_STEP = 5_000
 RISK_BINS = tuple(f"{i * 10}-{i * 10 + 10}" for i in range(10))
