@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sql_record import Recorder, statement_ms  # noqa: E402  (bench/, the script's folder)
+
 PAGES = ("overview", "demographics", "segments", "churn", "consent")
 DEFAULT_FILTER = "states=Maharashtra&categories=VIP"
 NOTHING = {"cities": "Atlantis"}
@@ -75,65 +77,29 @@ def _reset_peak() -> bool:
 # --- worker: one page under AppTest ---------------------------------------------------------
 
 
-class _Statements:
-    """SELECT statements (with parameters) sent by any engine while `on`."""
-
-    def __init__(self):
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        self.on = False
-        self.sent: list[tuple[str, object]] = []
-        event.listen(Engine, "before_cursor_execute", self._before)
-
-    def _before(self, _conn, _cursor, statement, parameters, _context, _executemany):
-        if self.on and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            self.sent.append((statement, parameters))
-
-
 def _slowest(url: str, statements, top: int = 6) -> list[tuple[float, str]]:
     """The `top` slowest statements (ms, first 160 characters), one run each."""
-    from db.engine import make_engine
-
-    engine = make_engine(url)
-    out = []
-    try:
-        with engine.connect() as conn:
-            dbapi = conn.connection.driver_connection
-            for statement, parameters in statements:
-                cur = dbapi.cursor()
-                t = time.perf_counter()
-                cur.execute(statement, parameters)
-                cur.fetchall()
-                out.append(((time.perf_counter() - t) * 1000, " ".join(statement.split())[:160]))
-                cur.close()
-            conn.rollback()
-    finally:
-        engine.dispose()
-    return sorted(out, reverse=True)[:top]
+    times = _replayed(url, statements, repeat=1)[0]
+    texts = [" ".join(statement.split())[:160] for statement, _ in statements]
+    return sorted(zip(times, texts, strict=True), reverse=True)[:top]
 
 
 def _replay_ms(url: str, statements, repeat: int = 3) -> float:
     """Median ms of executing and fetching `statements` on a new DBAPI connection."""
+    return statistics.median(sum(run) for run in _replayed(url, statements, repeat))
+
+
+def _replayed(url: str, statements, repeat: int) -> list[list[float]]:
     from db.engine import make_engine
 
     engine = make_engine(url)
-    times = []
     try:
         with engine.connect() as conn:
-            dbapi = conn.connection.driver_connection
-            for _ in range(repeat):
-                t = time.perf_counter()
-                for statement, parameters in statements:
-                    cur = dbapi.cursor()
-                    cur.execute(statement, parameters)
-                    cur.fetchall()
-                    cur.close()
-                times.append((time.perf_counter() - t) * 1000)
+            runs = [statement_ms(conn, statements) for _ in range(repeat)]
             conn.rollback()
     finally:
         engine.dispose()
-    return statistics.median(times)
+    return runs
 
 
 def _render(page: str, params: dict[str, str]) -> float:
@@ -173,19 +139,21 @@ def worker(url: str, page: str, filter_params: dict[str, str]) -> dict:
 
     _scan_components_once()
 
-    statements = _Statements()
+    from sqlalchemy.engine import Engine
+
+    recorder = Recorder(Engine)
     _render(page, NOTHING)  # imports, engine, first connection
     st.cache_data.clear()
     rss_before = _status_kib("VmRSS")
     peak_reset = _reset_peak()
 
-    statements.on = True
+    recorder.on = True
     cold = _render(page, {})
-    cold_sql = list(statements.sent)
-    statements.sent.clear()
+    cold_sql = list(recorder.statements)
+    recorder.statements.clear()
     filtered = _render(page, filter_params)
-    filtered_sql = list(statements.sent)
-    statements.on = False
+    filtered_sql = list(recorder.statements)
+    recorder.on = False
     peak = _status_kib("VmHWM")
     warm = _render(page, filter_params)
 

@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, inspect, text  # noqa: E402
+from sql_record import Recorder, statement_ms  # noqa: E402  (bench/, the script's folder)
+from sqlalchemy import inspect, text  # noqa: E402
 
 from db.analytics import churn, consent, demographics, overview, value  # noqa: E402
 from db.current_segment import ensure_fresh  # noqa: E402
@@ -105,32 +106,6 @@ PROPOSED_INDEXES = (
 )
 
 
-class Recorder:
-    """Records the statements (with their parameters) an analytics function sends."""
-
-    def __init__(self, engine):
-        self.statements: list[tuple[str, object]] = []
-        self.on = False
-        event.listen(engine, "before_cursor_execute", self._before)
-
-    def _before(self, _conn, _cursor, statement, parameters, _context, _executemany):
-        # queries only: not the BEGIN / SAVEPOINT housekeeping some drivers send as statements
-        if self.on and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            self.statements.append((statement, parameters))
-
-
-def _raw_sql_ms(conn, statements) -> float:
-    """Execute and fetch the recorded statements on the DBAPI connection: the raw SQL time."""
-    dbapi = conn.connection.driver_connection
-    t = time.perf_counter()
-    for statement, parameters in statements:
-        cur = dbapi.cursor()
-        cur.execute(statement, parameters)
-        cur.fetchall()
-        cur.close()
-    return (time.perf_counter() - t) * 1000
-
-
 def _seed(url: str | None, customers: int, seed: int) -> str:
     if url:
         return url
@@ -185,7 +160,7 @@ def _time(url: str, fn, f: CustomerFilter, repeat: int) -> tuple[float, float, f
                 t = time.perf_counter()
                 fn(conn, f=f)
                 warm.append((time.perf_counter() - t) * 1000)
-            sql = [_raw_sql_ms(conn, recorder.statements) for _ in range(repeat)]
+            sql = [sum(statement_ms(conn, recorder.statements)) for _ in range(repeat)]
     finally:
         engine.dispose()
     return cold, statistics.median(warm), statistics.median(sql)
