@@ -35,10 +35,11 @@ def file_name(title: str) -> str:
 
 
 def download_csv(frame: pd.DataFrame, *, name: str, key: str, label: str = "Download CSV") -> None:
-    """A small download button for `frame` (the data behind one chart or table)."""
+    """A small download button for `frame` (the data behind one chart or table); the CSV is built
+    when the button is clicked, not on every rerun of the page."""
     st.download_button(
         label,
-        data=csv_bytes(frame),
+        data=lambda: csv_bytes(frame),
         file_name=file_name(name),
         mime="text/csv",
         key=key,
