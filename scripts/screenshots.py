@@ -19,7 +19,6 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,21 +46,6 @@ DASHBOARDS = {
 }
 
 
-def _guard(context) -> list[str]:
-    outside: list[str] = []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    return outside
-
-
 class Shooter:
     def __init__(self, browser, out: Path, only: set[str] | None):
         self.browser = browser
@@ -77,7 +61,7 @@ class Shooter:
 
     def page(self) -> Page:
         context = self.browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-        self.outside += _guard(context)
+        ui.block_outside(context, self.outside)
         page = context.new_page()
         page.set_default_timeout(60_000)
         return page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from playwright.sync_api import Page, expect
 
@@ -162,3 +163,18 @@ def choose(page: Page, combobox, option: str) -> None:
             page.keyboard.press("Escape")
     item.click()
     expect(combobox).to_have_value(option)
+
+
+def block_outside(context, blocked: list[str]) -> None:
+    """Let `context` reach only 127.0.0.1 (and data: / blob: URLs); abort any other request and
+    append its URL to `blocked`."""
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)

@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -120,17 +119,9 @@ def new_page(browser):
     outside: list[str] = []
     contexts = []
 
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     def open_page(width: int = 1280, height: int = 800):
         context = browser.new_context(viewport={"width": width, "height": height})
-        context.route("**/*", guard)
+        ui.block_outside(context, outside)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
