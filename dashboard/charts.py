@@ -3,6 +3,10 @@
 No Streamlit here, so every builder is testable on a small frame. Colours come from
 dashboard.style; hover texts and rupee axes use Indian formatting (lakh / crore). Traces that
 support drill-down carry the filter value(s) of each point in `customdata`.
+
+Figures are assembled from plain trace and layout dicts and built without Plotly's validation
+(`_figure`): validating every property and the update_* calls took 3-5 ms a chart, most of a
+page's rendering. tests/dashboard/test_charts.py validates every builder's output instead.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard import style
 from dashboard.style import number, percent, rupees
@@ -19,18 +22,34 @@ from dashboard.style import number, percent, rupees
 NO_MATCH = "No customers match these filters. Widen or clear the filters in the sidebar."
 
 HEIGHT = 360
+HOVER = "%{hovertext}<extra></extra>"  # hover shows the trace's hovertext only
+LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left", "title": None}
 
 
 # --- shared layout ------------------------------------------------------------------------
 
 
-def _layout(fig: go.Figure, title: str, *, height: int = HEIGHT, legend: bool = False, **kw) -> go.Figure:
-    """`fig` with the shared layout, as a new figure built without validating again (its traces
-    are validated already; the shared layout once, below, at import). update_layout() takes
-    14 ms a chart against 4 ms here, which dominated warm page renders. A make_subplots grid
-    is not carried over: place traces by row and column before this."""
-    layout = fig.layout.to_plotly_json() | _shared_layout(title, height=height, legend=legend, **kw)
-    return go.Figure(data=fig.data, layout=layout, _validate=False)
+def _figure(
+    traces: list[dict],
+    title: str,
+    *,
+    height: int = HEIGHT,
+    legend: bool = False,
+    xaxis: dict | None = None,
+    yaxis: dict | None = None,
+    legend_order: str | None = None,
+    **kw,
+) -> go.Figure:
+    """A figure of `traces` (dicts with a "type") with the shared layout, `xaxis`, `yaxis` and
+    any other layout keys in `kw`, built without validation."""
+    layout = _shared_layout(title, height=height, legend=legend, **kw)
+    if legend_order:
+        layout["legend"] = LEGEND | {"traceorder": legend_order}
+    if xaxis:
+        layout["xaxis"] = xaxis
+    if yaxis:
+        layout["yaxis"] = yaxis
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **kw) -> dict:
@@ -40,14 +59,7 @@ def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **
         "margin": {"l": 8, "r": 16, "t": 78 if legend else 48, "b": 8},
         "font": {"family": style.FONT_FAMILY, "size": 13},
         "showlegend": legend,
-        "legend": {
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
-            "x": 0,
-            "xanchor": "left",
-            "title": None,
-        },
+        "legend": LEGEND,
         "hoverlabel": {"font": {"size": 13}},
         "uniformtext": {"minsize": 11, "mode": "show"},
         "bargap": 0.25,
@@ -55,28 +67,36 @@ def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **
     }
 
 
+def _title(text: str | None) -> dict:
+    return {"text": text}
+
+
+def _bar(**props) -> dict:
+    """A bar trace that hovers its hovertext."""
+    return {"type": "bar", "hovertemplate": HOVER, **props}
+
+
+def _values(col) -> list:
+    """A column as a plain list (what validation would have made of a Series)."""
+    return col.tolist() if hasattr(col, "tolist") else list(col)
+
+
 go.Layout(_shared_layout("", legend=True, barmode="group"))  # fails at import on an invalid key
-
-
-def _hover(fig: go.Figure) -> None:
-    fig.update_traces(hovertemplate="%{hovertext}<extra></extra>")
 
 
 def empty_figure(message: str = NO_MATCH, *, title: str = "") -> go.Figure:
     """A blank figure with a centred message (for frames without rows)."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=message,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"size": 15, "color": style.GREY},
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=220)
+    note = {
+        "text": message,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": 15, "color": style.GREY},
+    }
+    hidden = {"visible": False}
+    return _figure([], title, height=220, annotations=[note], xaxis=hidden, yaxis=hidden)
 
 
 def _max(values) -> float:
@@ -116,19 +136,18 @@ def _exact(v: float, digits: int) -> bool:
     return abs(round(v / unit, digits) - v / unit) < 1e-9
 
 
-def _rupee_axis(fig: go.Figure, max_value: float, *, axis: str = "y", title: str = "₹", **kw) -> None:
+def _rupee_axis(max_value: float, *, title: str = "₹", **kw) -> dict:
     """A 0..max_value rupee axis (max_value includes any headroom for labels); ticks inside it."""
     vals, _ = rupee_ticks(max_value)
     top = max_value or vals[-1]
     kept = [v for v in vals if v <= top * 1.0001] or [0.0]
-    upd = {
+    return {
         "tickvals": kept,
         "ticktext": _rupee_labels(kept),
-        "title": title,
+        "title": _title(title),
         "range": [0, top * 1.02],
         **kw,
     }
-    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**upd)
 
 
 def _category_sorted(df: pd.DataFrame, col: str, order: tuple[str, ...]) -> pd.DataFrame:
@@ -160,29 +179,25 @@ def _hbar(
     text = text or plain
     # Room right of the longest bar for its label.
     headroom = 1.1 + char_room * max((len(t) for t in text), default=0)
-    fig = go.Figure(
-        go.Bar(
-            y=df[label].astype(str),
-            x=df[value],
-            orientation="h",
-            marker_color=colors,
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=hover,
-            customdata=custom,
-        )
+    bar = _bar(
+        y=_values(df[label].astype(str)),
+        x=_values(df[value]),
+        orientation="h",
+        marker={"color": colors},
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        hovertext=hover,
     )
-    _hover(fig)
-    height = max(260, 60 + 24 * len(df))
-    fig = _layout(fig, title, height=height)
-    fig.update_yaxes(autorange="reversed", title=None, automargin=True)
+    if custom is not None:
+        bar["customdata"] = custom
     top = _max(df[value])
     if money:
-        _rupee_axis(fig, top * headroom, axis="x", title=x_title)
+        xaxis = _rupee_axis(top * headroom, title=x_title)
     else:
-        fig.update_xaxes(title=x_title, range=[0, top * headroom or 1], tickformat=",d", nticks=5)
-    return fig
+        xaxis = {"title": _title(x_title), "range": [0, top * headroom or 1], "tickformat": ",d", "nticks": 5}
+    yaxis = {"autorange": "reversed", "automargin": True}
+    return _figure([bar], title, height=max(260, 60 + 24 * len(df)), xaxis=xaxis, yaxis=yaxis)
 
 
 # --- Overview -----------------------------------------------------------------------------
@@ -194,19 +209,24 @@ def new_per_month(df: pd.DataFrame) -> go.Figure:
     hover = [
         f"<b>{m:%B %Y}</b><br>{number(c)} new customers" for m, c in zip(months, df["customers"], strict=True)
     ]
-    fig = go.Figure(go.Bar(x=months, y=df["customers"], marker_color=style.ACCENT, hovertext=hover))
-    _hover(fig)
-    fig = _layout(fig, "New customers per month (by join date)")
-    fig.update_xaxes(title="Month joined", dtick="M12" if len(df) > 36 else None, tickformat="%b %Y")
-    fig.update_yaxes(title="New customers", tickformat=",d", rangemode="tozero")
-    return fig
+    bar = _bar(
+        x=[m.strftime("%Y-%m-%d") for m in months],
+        y=_values(df["customers"]),
+        marker={"color": style.ACCENT},
+        hovertext=hover,
+    )
+    xaxis = {"title": _title("Month joined"), "tickformat": "%b %Y", "type": "date"}
+    if len(df) > 36:
+        xaxis["dtick"] = "M12"
+    yaxis = {"title": _title("New customers"), "tickformat": ",d", "rangemode": "tozero"}
+    return _figure([bar], "New customers per month (by join date)", xaxis=xaxis, yaxis=yaxis)
 
 
 def status_mix(df: pd.DataFrame) -> go.Figure:
     """[status, customers] -> horizontal bars per account status (drill: statuses)."""
     df = _category_sorted(df, "status", style.STATUS_ORDER)
     total = df["customers"].sum() or 1
-    fig = _hbar(
+    return _hbar(
         df,
         label="status",
         value="customers",
@@ -216,7 +236,6 @@ def status_mix(df: pd.DataFrame) -> go.Figure:
         custom=list(df["status"]),
         text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]],
     )
-    return fig
 
 
 # --- Demographics -------------------------------------------------------------------------
@@ -225,17 +244,17 @@ def status_mix(df: pd.DataFrame) -> go.Figure:
 def age_gender(df: pd.DataFrame) -> go.Figure:
     """[age_band, gender, customers] -> grouped bars per age band, one colour per gender."""
     bands = list(dict.fromkeys(df["age_band"]))
-    fig = go.Figure()
-    for gender in [g for g in style.GENDER_ORDER if g in set(df["gender"])] + sorted(
-        set(df["gender"]) - set(style.GENDER_ORDER)
-    ):
+    genders = [g for g in style.GENDER_ORDER if g in set(df["gender"])]
+    genders += sorted(set(df["gender"]) - set(style.GENDER_ORDER))
+    traces = []
+    for gender in genders:
         counts = df[df["gender"] == gender].set_index("age_band")["customers"].reindex(bands, fill_value=0)
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            _bar(
                 name=gender,
                 x=bands,
-                y=counts,
-                marker_color=style.color_for(style.GENDER_COLORS, gender),
+                y=_values(counts),
+                marker={"color": style.color_for(style.GENDER_COLORS, gender)},
                 customdata=[gender] * len(bands),
                 hovertext=[
                     f"<b>{gender}, {b}</b><br>{number(c)} customers"
@@ -243,18 +262,21 @@ def age_gender(df: pd.DataFrame) -> go.Figure:
                 ],
             )
         )
-    _hover(fig)
-    fig = _layout(fig, "Customers by age band and gender", legend=True, barmode="group")
-    fig.update_xaxes(title="Age band (years)")
-    fig.update_yaxes(title="Customers", tickformat=",d")
-    return fig
+    return _figure(
+        traces,
+        "Customers by age band and gender",
+        legend=True,
+        barmode="group",
+        xaxis={"title": _title("Age band (years)")},
+        yaxis={"title": _title("Customers"), "tickformat": ",d"},
+    )
 
 
 def gender_mix(df: pd.DataFrame) -> go.Figure:
     """[gender, customers] -> horizontal bars with shares (drill: genders)."""
     df = _category_sorted(df, "gender", style.GENDER_ORDER)
     total = df["customers"].sum() or 1
-    fig = _hbar(
+    return _hbar(
         df,
         label="gender",
         value="customers",
@@ -264,7 +286,6 @@ def gender_mix(df: pd.DataFrame) -> go.Figure:
         custom=list(df["gender"]),
         text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["customers"]],
     )
-    return fig
 
 
 def by_state(df: pd.DataFrame, *, other: str = "Other states") -> go.Figure:
@@ -311,35 +332,40 @@ def abroad(df: pd.DataFrame) -> go.Figure:
 def join_cohorts(df: pd.DataFrame) -> go.Figure:
     """[year, customers] -> customers by the year they joined."""
     years = [str(int(y)) for y in df["year"]]
-    fig = go.Figure(
-        go.Bar(
-            x=years,
-            y=df["customers"],
-            marker_color=style.ACCENT,
-            text=[number(c) for c in df["customers"]],
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=[
-                f"<b>Joined in {y}</b><br>{number(c)} customers"
-                for y, c in zip(years, df["customers"], strict=True)
-            ],
-        )
+    bar = _bar(
+        x=years,
+        y=_values(df["customers"]),
+        marker={"color": style.ACCENT},
+        text=[number(c) for c in df["customers"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertext=[
+            f"<b>Joined in {y}</b><br>{number(c)} customers"
+            for y, c in zip(years, df["customers"], strict=True)
+        ],
     )
-    _hover(fig)
-    fig = _layout(fig, "Join cohorts: customers by year joined")
-    fig.update_xaxes(title="Year joined", type="category")
-    fig.update_yaxes(title="Customers", tickformat=",d", range=[0, _max(df["customers"]) * 1.15])
-    return fig
+    return _figure(
+        [bar],
+        "Join cohorts: customers by year joined",
+        xaxis={"title": _title("Year joined"), "type": "category"},
+        yaxis={"title": _title("Customers"), "tickformat": ",d", "range": [0, _max(df["customers"]) * 1.15]},
+    )
 
 
-def _histogram_bars(df: pd.DataFrame, count: str, color: str, what: str, fmt=number) -> go.Bar:
+def _histogram_bars(df: pd.DataFrame, count: str, color: str, what: str, fmt=number) -> dict:
     mids = (df["bin_start"] + df["bin_end"]) / 2
     widths = df["bin_end"] - df["bin_start"]
     hover = [
         f"<b>{fmt(a)} – {fmt(b)}</b><br>{number(c)} {what}"
         for a, b, c in zip(df["bin_start"], df["bin_end"], df[count], strict=True)
     ]
-    return go.Bar(x=mids, y=df[count], width=widths, marker_color=color, marker_line_width=0, hovertext=hover)
+    return _bar(
+        x=_values(mids),
+        y=_values(df[count]),
+        width=_values(widths),
+        marker={"color": color, "line": {"width": 0}},
+        hovertext=hover,
+    )
 
 
 def bin_labels(starts, ends, fmt=number) -> list[str]:
@@ -362,19 +388,15 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
     """
     labels = bin_labels(df["bin_start"], df["bin_end"])
     n = len(labels)
-    fig = go.Figure(
-        go.Bar(
-            x=list(range(n)),
-            y=df["customers"],
-            marker_color=style.ACCENT,
-            hovertext=[
-                f"<b>{lab} points</b><br>{number(c)} customers"
-                for lab, c in zip(labels, df["customers"], strict=True)
-            ],
-        )
+    bar = _bar(
+        x=list(range(n)),
+        y=_values(df["customers"]),
+        marker={"color": style.ACCENT},
+        hovertext=[
+            f"<b>{lab} points</b><br>{number(c)} customers"
+            for lab, c in zip(labels, df["customers"], strict=True)
+        ],
     )
-    _hover(fig)
-    fig = _layout(fig, "Loyalty points: customers per points range", bargap=0.08)
     step = max(1, math.ceil(n / 4))
     starts = list(df["bin_start"])
     overflow = n > 2 and labels[-1].endswith("+")
@@ -383,16 +405,16 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
         ticks = [t for t in ticks if t[0] < n - 1 - step / 2] + [(n - 1, labels[-1])]
     elif n:
         ticks = [t for t in ticks if t[0] < n - 0.5 - step / 2] + [(n - 0.5, number(list(df["bin_end"])[-1]))]
-    fig.update_xaxes(
-        title="Loyalty points",
-        range=[-0.6, n - 0.4],
-        tickangle=0,
-        tickvals=[v for v, _ in ticks],
-        ticktext=[t for _, t in ticks],
-        showgrid=False,
-    )
-    fig.update_yaxes(title="Customers", tickformat=",d")
-    return fig
+    xaxis = {
+        "title": _title("Loyalty points"),
+        "range": [-0.6, n - 0.4],
+        "tickangle": 0,
+        "tickvals": [v for v, _ in ticks],
+        "ticktext": [t for _, t in ticks],
+        "showgrid": False,
+    }
+    yaxis = {"title": _title("Customers"), "tickformat": ",d"}
+    return _figure([bar], "Loyalty points: customers per points range", bargap=0.08, xaxis=xaxis, yaxis=yaxis)
 
 
 # --- Segments and value -------------------------------------------------------------------
@@ -401,26 +423,25 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
 def _rupees_by_category(df: pd.DataFrame, *, value: str, count: str, label: str, title: str) -> go.Figure:
     """Bars of a rupee amount per segment category, in category colours (drill: categories)."""
     df = _category_sorted(df, "category", style.CATEGORY_ORDER)
-    fig = go.Figure(
-        go.Bar(
-            x=df["category"],
-            y=df[value],
-            marker_color=[style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]],
-            text=[rupees(v) for v in df[value]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=list(df["category"]),
-            hovertext=[
-                f"<b>{c}</b><br>{label} {rupees(v)}<br>{number(n)} {count}"
-                for c, v, n in zip(df["category"], df[value], df[count], strict=True)
-            ],
-        )
+    bar = _bar(
+        x=_values(df["category"]),
+        y=_values(df[value]),
+        marker={"color": [style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]]},
+        text=[rupees(v) for v in df[value]],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=list(df["category"]),
+        hovertext=[
+            f"<b>{c}</b><br>{label} {rupees(v)}<br>{number(n)} {count}"
+            for c, v, n in zip(df["category"], df[value], df[count], strict=True)
+        ],
     )
-    _hover(fig)
-    fig = _layout(fig, title)
-    fig.update_xaxes(title="Segment category")
-    _rupee_axis(fig, _max(df[value]) * 1.15, title=f"{label} (₹)")
-    return fig
+    return _figure(
+        [bar],
+        title,
+        xaxis={"title": _title("Segment category")},
+        yaxis=_rupee_axis(_max(df[value]) * 1.15, title=f"{label} (₹)"),
+    )
 
 
 def value_total_by_category(df: pd.DataFrame) -> go.Figure:
@@ -438,74 +459,95 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
     """[category, ..., mean, median] -> dot plot of mean (●) and median (◆) per category, log scale."""
     df = _category_sorted(df, "category", style.CATEGORY_ORDER)
     colors = [style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]]
-    fig = go.Figure()
+    traces = []
     for name, col, symbol, pos in (
         ("Median", "median", "diamond-open", "bottom center"),
         ("Mean", "mean", "circle", "top center"),
     ):
-        fig.add_trace(
-            go.Scatter(
-                name=name,
-                y=df["category"],
-                x=df[col],
-                mode="markers+text",
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "name": name,
+                "y": _values(df["category"]),
+                "x": _values(df[col]),
+                "mode": "markers+text",
+                "marker": {
                     "color": colors,
                     "size": 14,
                     "symbol": symbol,
                     "line": {"width": 2.5, "color": colors},
                 },
-                text=[rupees(v) for v in df[col]],
-                textposition=pos,
-                customdata=list(df["category"]),
-                hovertext=[
+                "text": [rupees(v) for v in df[col]],
+                "textposition": pos,
+                "customdata": list(df["category"]),
+                "hovertext": [
                     f"<b>{c}</b><br>{name} {rupees(v)}" for c, v in zip(df["category"], df[col], strict=True)
                 ],
-            )
+                "hovertemplate": HOVER,
+            }
         )
-    _hover(fig)
-    fig = _layout(fig, "Mean (●) and median (◆) value per segment")
     lo = max(1.0, float(pd.concat([df["mean"], df["median"]]).min() or 1))
     hi = _max(pd.concat([df["mean"], df["median"]])) or 10.0
     ticks = [t for t in (1e3, 1e4, 1e5, 1e6, 1e7, 1e8) if lo / 10 <= t <= hi * 10]
-    fig.update_xaxes(
-        type="log",
-        title="Lifetime value (₹, log scale)",
-        range=[math.log10(lo) - 0.6, math.log10(hi) + 0.6],
-        tickvals=ticks,
-        ticktext=[rupees(t, digits=0) for t in ticks],
+    xaxis = {
+        "type": "log",
+        "title": _title("Lifetime value (₹, log scale)"),
+        "range": [math.log10(lo) - 0.6, math.log10(hi) + 0.6],
+        "tickvals": ticks,
+        "ticktext": [rupees(t, digits=0) for t in ticks],
+    }
+    return _figure(
+        traces, "Mean (●) and median (◆) value per segment", xaxis=xaxis, yaxis={"autorange": "reversed"}
     )
-    fig.update_yaxes(autorange="reversed", title=None)
-    return fig
+
+
+def _panels(n: int, spacing: float = 0.07) -> list[tuple[float, float]]:
+    """x domains of `n` side-by-side panels (make_subplots' grid, without its cost per chart)."""
+    width = (1 - spacing * (n - 1)) / n
+    return [(i * (width + spacing), i * (width + spacing) + width) for i in range(n)]
 
 
 def value_distribution(df: pd.DataFrame) -> go.Figure:
     """[category, bin_start, bin_end, segments] -> one histogram per category (own value scale)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
-    fig = make_subplots(rows=1, cols=max(1, len(cats)), subplot_titles=cats, horizontal_spacing=0.07)
-    for i, cat in enumerate(cats, start=1):
+    traces, axes, titles = [], {}, []
+    for i, (cat, domain) in enumerate(zip(cats, _panels(max(1, len(cats))), strict=False), start=1):
         part = df[df["category"] == cat]
-        fig.add_trace(
-            _histogram_bars(
-                part, "segments", style.color_for(style.CATEGORY_COLORS, cat), "segments", fmt=rupees
-            ),
-            row=1,
-            col=i,
-        )
+        suffix = "" if i == 1 else str(i)
+        color = style.color_for(style.CATEGORY_COLORS, cat)
+        bars = _histogram_bars(part, "segments", color, "segments", fmt=rupees)
+        traces.append(bars | {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
         # Ticks inside the panel only: a last tick on the right edge runs into the next panel's ₹0.
         top = _max(part["bin_end"])
         vals, _ = rupee_ticks(top, ticks=3)
         inside = [v for v in vals if v <= top * 0.97] or [0.0]
-        fig.update_xaxes(
-            tickvals=inside,
-            ticktext=_rupee_labels(inside),
-            row=1,
-            col=i,
-            title="Lifetime value (₹)",
-        )
-    _hover(fig)
-    fig.update_yaxes(title="Segments", tickformat=",d", row=1, col=1)
-    return _layout(fig, "Lifetime value distribution per segment category", bargap=0.04)
+        axes[f"xaxis{suffix}"] = {
+            "anchor": f"y{suffix}",
+            "domain": list(domain),
+            "tickvals": inside,
+            "ticktext": _rupee_labels(inside),
+            "title": _title("Lifetime value (₹)"),
+        }
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0]}
+        titles.append(_panel_title(cat, sum(domain) / 2))
+    axes.setdefault("yaxis", {}).update(title=_title("Segments"), tickformat=",d")
+    return _figure(
+        traces, "Lifetime value distribution per segment category", bargap=0.04, annotations=titles, **axes
+    )
+
+
+def _panel_title(text: str, x: float) -> dict:
+    return {
+        "text": text,
+        "x": x,
+        "xref": "paper",
+        "xanchor": "center",
+        "y": 1.0,
+        "yref": "paper",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 16},
+    }
 
 
 def category_tree(df: pd.DataFrame) -> go.Figure:
@@ -530,47 +572,45 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
             values.append(float(total))
             colors.append(style.color_for(style.CATEGORY_COLORS, cat))
             hover.append(f"<b>{name}</b> ({cat})<br>{rupees(total)}<br>{number(n)} segments")
-    fig = go.Figure(
-        go.Treemap(
-            ids=ids,
-            labels=labels,
-            parents=parents,
-            values=values,
-            branchvalues="total",
-            marker={"colors": colors, "line": {"color": "white", "width": 1.5}},
-            hovertext=hover,
-            text=text,
-            texttemplate="<b>%{text}</b><br>%{percentRoot:.0%}",
-            textfont={"color": "white", "size": 13},
-            pathbar={"visible": False},
-            tiling={"pad": 2},
-        )
-    )
-    _hover(fig)
-    fig = _layout(
-        fig,
+    tree = {
+        "type": "treemap",
+        "ids": ids,
+        "labels": labels,
+        "parents": parents,
+        "values": values,
+        "branchvalues": "total",
+        "marker": {"colors": colors, "line": {"color": "white", "width": 1.5}},
+        "hovertext": hover,
+        "hovertemplate": HOVER,
+        "text": text,
+        "texttemplate": "<b>%{text}</b><br>%{percentRoot:.0%}",
+        "textfont": {"color": "white", "size": 13},
+        "pathbar": {"visible": False},
+        "tiling": {"pad": 2},
+    }
+    return _figure(
+        [tree],
         "Lifetime value by category and segment name (area = ₹)",
         height=420,
         uniformtext={"minsize": 10, "mode": "hide"},
     )
-    return fig
 
 
 def engagement_by_category(df: pd.DataFrame) -> go.Figure:
     """[category, engagement, customers] -> 100 % stacked bars (drill: categories + engagements)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
     totals = df.groupby("category")["customers"].sum()
-    fig = go.Figure()
+    traces = []
     for level in style.ENGAGEMENT_ORDER:
         counts = df[df["engagement"] == level].set_index("category")["customers"].reindex(cats, fill_value=0)
         shares = [counts[c] / (totals.get(c, 0) or 1) for c in cats]
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            _bar(
                 name=level,
                 y=cats,
-                x=[s * 100 for s in shares],
+                x=[float(s * 100) for s in shares],
                 orientation="h",
-                marker_color=style.color_for(style.ENGAGEMENT_COLORS, level),
+                marker={"color": style.color_for(style.ENGAGEMENT_COLORS, level)},
                 text=[percent(s, digits=0) if s >= 0.06 else "" for s in shares],
                 textposition="inside",
                 insidetextanchor="middle",
@@ -582,69 +622,74 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
                 ],
             )
         )
-    _hover(fig)
-    fig = _layout(
-        fig,
+    return _figure(
+        traces,
         "Engagement level mix per category",
         legend=True,
         barmode="stack",
+        legend_order="normal",
         height=300,
         uniformtext={"minsize": 11, "mode": "hide"},
+        xaxis={
+            "title": _title("Share of the category's customers (%)"),
+            "range": [0, 100],
+            "ticksuffix": "%",
+        },
+        yaxis={"autorange": "reversed"},
     )
-    fig.update_layout(legend_traceorder="normal")
-    fig.update_xaxes(title="Share of the category's customers (%)", range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", title=None)
-    return fig
 
 
 def pareto(df: pd.DataFrame, shares: dict | None = None) -> go.Figure:
     """[customer_share, value_share] (+ top_shares) -> cumulative value curve with top 1/10/20 % marks."""
-    x = [0.0, *(df["customer_share"] * 100)]
-    y = [0.0, *(df["value_share"] * 100)]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[0, 100],
-            y=[0, 100],
-            mode="lines",
-            line={"color": style.LIGHT_GREY, "dash": "dash"},
-            hoverinfo="skip",
-            name="Equal shares",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=y,
-            mode="lines",
-            line={"color": style.ACCENT, "width": 3},
-            name="Actual",
-            hovertext=[
+    x = [0.0, *(df["customer_share"] * 100).tolist()]
+    y = [0.0, *(df["value_share"] * 100).tolist()]
+    traces = [
+        {
+            "type": "scatter",
+            "x": [0, 100],
+            "y": [0, 100],
+            "mode": "lines",
+            "line": {"color": style.LIGHT_GREY, "dash": "dash"},
+            "hoverinfo": "skip",
+            "name": "Equal shares",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": y,
+            "mode": "lines",
+            "line": {"color": style.ACCENT, "width": 3},
+            "name": "Actual",
+            "hovertext": [
                 f"Top {a:.0f}% of customers hold {b:.1f}% of the value" for a, b in zip(x, y, strict=True)
             ],
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
-    )
+            "hovertemplate": HOVER,
+        },
+    ]
     for key, pct in (("top_1", 1), ("top_10", 10), ("top_20", 20)):
         if shares and shares.get(key) is not None:
             v = shares[key] * 100
-            fig.add_trace(
-                go.Scatter(
-                    x=[pct],
-                    y=[v],
-                    mode="markers+text",
-                    marker={"color": style.ORANGE, "size": 10},
-                    text=[f"Top {pct}%: {v:.0f}%"],
-                    textposition="middle right",
-                    showlegend=False,
-                    hovertext=[f"Top {pct}% of customers hold {v:.1f}% of the value"],
-                    hovertemplate="%{hovertext}<extra></extra>",
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [pct],
+                    "y": [v],
+                    "mode": "markers+text",
+                    "marker": {"color": style.ORANGE, "size": 10},
+                    "text": [f"Top {pct}%: {v:.0f}%"],
+                    "textposition": "middle right",
+                    "showlegend": False,
+                    "hovertext": [f"Top {pct}% of customers hold {v:.1f}% of the value"],
+                    "hovertemplate": HOVER,
+                }
             )
-    fig = _layout(fig, "Value concentration (Pareto curve)", legend=True)
-    fig.update_xaxes(title="Customers, highest value first (%)", range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(title="Share of total lifetime value (%)", range=[0, 102], ticksuffix="%")
-    return fig
+    return _figure(
+        traces,
+        "Value concentration (Pareto curve)",
+        legend=True,
+        xaxis={"title": _title("Customers, highest value first (%)"), "range": [0, 100], "ticksuffix": "%"},
+        yaxis={"title": _title("Share of total lifetime value (%)"), "range": [0, 102], "ticksuffix": "%"},
+    )
 
 
 # --- Churn risk ---------------------------------------------------------------------------
@@ -652,18 +697,18 @@ def pareto(df: pd.DataFrame, shares: dict | None = None) -> go.Figure:
 
 def risk_distribution(df: pd.DataFrame, *, bin_width: int = 5) -> go.Figure:
     """[bin_start, band, customers] -> histogram of risk score coloured by band (drill: risk_bands)."""
-    fig = go.Figure()
+    traces = []
     for band in style.RISK_BAND_ORDER:
         part = df[df["band"] == band]
         if part.empty:
             continue
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            _bar(
                 name=band,
-                x=part["bin_start"] + bin_width / 2,
-                y=part["customers"],
+                x=_values(part["bin_start"] + bin_width / 2),
+                y=_values(part["customers"]),
                 width=bin_width * 0.92,
-                marker_color=style.color_for(style.RISK_BAND_COLORS, band),
+                marker={"color": style.color_for(style.RISK_BAND_COLORS, band)},
                 customdata=[band] * len(part),
                 hovertext=[
                     f"<b>Risk {s:g}–{s + bin_width:g}</b> ({band})<br>{number(c)} customers"
@@ -671,41 +716,47 @@ def risk_distribution(df: pd.DataFrame, *, bin_width: int = 5) -> go.Figure:
                 ],
             )
         )
-    _hover(fig)
-    fig = _layout(fig, "Risk score distribution by risk band", legend=True)
-    fig.update_xaxes(title="Risk score (0–100)", range=[0, 100], dtick=10)
-    fig.update_yaxes(title="Customers", tickformat=",d")
-    return fig
-
-
-def _selectable_cells(xs: list, ys: list, custom: list, hover: list) -> go.Scatter:
-    """Invisible markers on heat-map cells: heat maps cannot be selected, markers can."""
-    return go.Scatter(
-        x=xs,
-        y=ys,
-        mode="markers",
-        customdata=custom,
-        hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
-        marker={"size": 40, "symbol": "square", "opacity": 0, "color": "black"},
-        selected={"marker": {"opacity": 0}},
-        unselected={"marker": {"opacity": 0}},
+    return _figure(
+        traces,
+        "Risk score distribution by risk band",
+        legend=True,
+        xaxis={"title": _title("Risk score (0–100)"), "range": [0, 100], "dtick": 10},
+        yaxis={"title": _title("Customers"), "tickformat": ",d"},
     )
+
+
+def _selectable_cells(xs: list, ys: list, custom: list, hover: list) -> dict:
+    """Invisible markers on heat-map cells: heat maps cannot be selected, markers can."""
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "markers",
+        "customdata": custom,
+        "hovertext": hover,
+        "hovertemplate": HOVER,
+        "showlegend": False,
+        "marker": {"size": 40, "symbol": "square", "opacity": 0, "color": "black"},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+    }
 
 
 def risk_heatmap(df: pd.DataFrame) -> go.Figure:
     """[category, engagement, mean_risk, customers] -> mean risk per category x engagement (drill: both)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
     levels = [e for e in style.ENGAGEMENT_ORDER if e in set(df["engagement"])]
-    grid = df.set_index(["category", "engagement"])
+    cells = {
+        (c, e): (float(r), n)
+        for c, e, r, n in zip(df["category"], df["engagement"], df["mean_risk"], df["customers"], strict=True)
+    }
     z, text, xs, ys, custom, hover = [], [], [], [], [], []
     for cat in cats:
         row, trow = [], []
         for level in levels:
-            if (cat, level) in grid.index:
-                risk, n = grid.loc[(cat, level), "mean_risk"], grid.loc[(cat, level), "customers"]
-                row.append(float(risk))
+            if (cat, level) in cells:
+                risk, n = cells[(cat, level)]
+                row.append(risk)
                 trow.append(f"<b>{risk:.1f}</b><br>{number(n)}")
                 xs.append(level)
                 ys.append(cat)
@@ -718,30 +769,35 @@ def risk_heatmap(df: pd.DataFrame) -> go.Figure:
                 trow.append("")
         z.append(row)
         text.append(trow)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=levels,
-            y=cats,
-            text=text,
-            texttemplate="%{text}",
-            colorscale=style.RISK_SCALE,
-            zmin=0,
-            zmax=100,
-            hoverinfo="skip",
-            xgap=3,
-            ygap=3,
-            colorbar={"title": {"text": "Mean risk"}, "thickness": 12},
-            textfont={"size": 12},
-        )
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": levels,
+        "y": cats,
+        "text": text,
+        "texttemplate": "%{text}",
+        "colorscale": style.RISK_SCALE,
+        "zmin": 0,
+        "zmax": 100,
+        "hoverinfo": "skip",
+        "xgap": 3,
+        "ygap": 3,
+        "colorbar": {"title": {"text": "Mean risk"}, "thickness": 12},
+        "textfont": {"size": 12},
+    }
+    xaxis = {
+        "title": _title("Engagement level"),
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": levels,
+    }
+    yaxis = {"type": "category", "autorange": "reversed", "categoryorder": "array", "categoryarray": cats}
+    return _figure(
+        [heat, _selectable_cells(xs, ys, custom, hover)],
+        "Mean risk: category × engagement",
+        xaxis=xaxis,
+        yaxis=yaxis,
     )
-    fig.add_trace(_selectable_cells(xs, ys, custom, hover))
-    fig = _layout(fig, "Mean risk: category × engagement")
-    fig.update_xaxes(title="Engagement level", type="category", categoryorder="array", categoryarray=levels)
-    fig.update_yaxes(
-        title=None, type="category", autorange="reversed", categoryorder="array", categoryarray=cats
-    )
-    return fig
 
 
 def value_at_risk_by_category(df: pd.DataFrame) -> go.Figure:
@@ -782,61 +838,62 @@ def inactivity_label(start, end) -> str:
 def risk_vs_inactivity(df: pd.DataFrame) -> go.Figure:
     """[days_bin_start, days_bin_end, mean_risk, customers] -> mean risk per inactivity bin."""
     labels = [inactivity_label(a, b) for a, b in zip(df["days_bin_start"], df["days_bin_end"], strict=True)]
-    colors = [
-        style.RISK_BAND_COLORS["High" if r >= 70 else "Medium" if r >= 30 else "Low"]
-        for r in df["mean_risk"].fillna(0)
-    ]
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=df["mean_risk"],
-            marker_color=colors,
-            text=[f"{r:.1f}" for r in df["mean_risk"].fillna(0)],
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=[
-                f"<b>{lab} days since last login</b><br>Mean risk {r:.1f}<br>{number(n)} customers"
-                for lab, r, n in zip(labels, df["mean_risk"].fillna(0), df["customers"], strict=True)
-            ],
-        )
+    risks = df["mean_risk"].fillna(0).tolist()
+    colors = [style.RISK_BAND_COLORS["High" if r >= 70 else "Medium" if r >= 30 else "Low"] for r in risks]
+    bar = _bar(
+        x=labels,
+        y=_values(df["mean_risk"]),
+        marker={"color": colors},
+        text=[f"{r:.1f}" for r in risks],
+        textposition="outside",
+        cliponaxis=False,
+        hovertext=[
+            f"<b>{lab} days since last login</b><br>Mean risk {r:.1f}<br>{number(n)} customers"
+            for lab, r, n in zip(labels, risks, df["customers"], strict=True)
+        ],
     )
-    _hover(fig)
-    fig = _layout(fig, "Mean churn risk by days since last login")
-    fig.update_xaxes(title="Days since last login", type="category", tickangle=-30)
-    fig.update_yaxes(title="Mean risk score (0–100)", range=[0, 105])
-    return fig
+    return _figure(
+        [bar],
+        "Mean churn risk by days since last login",
+        xaxis={"title": _title("Days since last login"), "type": "category", "tickangle": -30},
+        yaxis={"title": _title("Mean risk score (0–100)"), "range": [0, 105]},
+    )
 
 
 def value_risk_matrix(df: pd.DataFrame) -> go.Figure:
     """[value_bin, risk_bin, customers] -> customers per lifetime-value range x risk range."""
     values = list(dict.fromkeys(df["value_bin"]))
     risks = sorted(dict.fromkeys(df["risk_bin"]), key=lambda r: float(str(r).split("-")[0]))
-    grid = df.groupby(["value_bin", "risk_bin"])["customers"].sum()
-    z = [[int(grid.get((v, r), 0)) for r in risks] for v in values]
+    grid: dict = {}
+    for v, r, n in zip(df["value_bin"], df["risk_bin"], df["customers"], strict=True):
+        grid[(v, r)] = grid.get((v, r), 0) + int(n)
+    z = [[grid.get((v, r), 0) for r in risks] for v in values]
     text = [[number(n) if n else "" for n in row] for row in z]
     hover = [
         [f"<b>Value {v}, risk {r}</b><br>{number(n)} customers" for r, n in zip(risks, row, strict=True)]
         for v, row in zip(values, z, strict=True)
     ]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=risks,
-            y=values,
-            text=text,
-            texttemplate="%{text}",
-            colorscale=style.COUNT_SCALE,
-            hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>",
-            xgap=2,
-            ygap=2,
-            colorbar={"title": {"text": "Customers"}, "thickness": 12},
-        )
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": risks,
+        "y": values,
+        "text": text,
+        "texttemplate": "%{text}",
+        "colorscale": style.COUNT_SCALE,
+        "hovertext": hover,
+        "hovertemplate": HOVER,
+        "xgap": 2,
+        "ygap": 2,
+        "colorbar": {"title": {"text": "Customers"}, "thickness": 12},
+    }
+    return _figure(
+        [heat],
+        "Value-risk density: customers by lifetime value and risk score",
+        height=400,
+        xaxis={"title": _title("Risk score range"), "type": "category"},
+        yaxis={"title": _title("Lifetime value (₹)"), "type": "category"},
     )
-    fig = _layout(fig, "Value-risk density: customers by lifetime value and risk score", height=400)
-    fig.update_xaxes(title="Risk score range", type="category")
-    fig.update_yaxes(title="Lifetime value (₹)", type="category")
-    return fig
 
 
 # --- Preferences and consent --------------------------------------------------------------
@@ -846,7 +903,7 @@ def channel_mix(df: pd.DataFrame) -> go.Figure:
     """[channel, preferences] -> preference rows per communication channel."""
     df = _category_sorted(df, "channel", style.CHANNEL_ORDER)
     total = df["preferences"].sum() or 1
-    fig = _hbar(
+    return _hbar(
         df,
         label="channel",
         value="preferences",
@@ -856,23 +913,22 @@ def channel_mix(df: pd.DataFrame) -> go.Figure:
         noun="preferences",
         text=[f"{number(c)} ({percent(c / total, digits=0)})" for c in df["preferences"]],
     )
-    return fig
 
 
 def consent_rates(df: pd.DataFrame) -> go.Figure:
     """[channel, preferences, notification_rate, marketing_rate, newsletter_rate] -> grouped rates."""
     order = ("All", *style.CHANNEL_ORDER)
     df = _category_sorted(df, "channel", order)
-    fig = go.Figure()
+    traces = []
     for (name, color), col in zip(
         style.RATE_COLORS.items(), ("notification_rate", "marketing_rate", "newsletter_rate"), strict=True
     ):
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            _bar(
                 name=name,
-                x=df["channel"],
-                y=df[col] * 100,
-                marker_color=color,
+                x=_values(df["channel"]),
+                y=_values(df[col] * 100),
+                marker={"color": color},
                 text=[percent(v, digits=0) for v in df[col]],
                 textposition="outside",
                 cliponaxis=False,
@@ -882,13 +938,14 @@ def consent_rates(df: pd.DataFrame) -> go.Figure:
                 ],
             )
         )
-    _hover(fig)
-    fig = _layout(
-        fig, "Notification, marketing-consent and newsletter rates by channel", legend=True, barmode="group"
+    return _figure(
+        traces,
+        "Notification, marketing-consent and newsletter rates by channel",
+        legend=True,
+        barmode="group",
+        xaxis={"title": _title("Communication channel")},
+        yaxis={"title": _title("Share of preference records (%)"), "range": [0, 110], "ticksuffix": "%"},
     )
-    fig.update_xaxes(title="Communication channel")
-    fig.update_yaxes(title="Share of preference records (%)", range=[0, 110], ticksuffix="%")
-    return fig
 
 
 def language_mix(df: pd.DataFrame) -> go.Figure:

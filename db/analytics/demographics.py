@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, func, literal, select, union_all
 
 from db.analytics.common import (
     AGE_BANDS,
     age_band,
+    by_ranges,
     empty,
     filtered,
     frame,
@@ -100,11 +101,9 @@ def join_cohorts(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     days = _join_days(conn, f)
     if days.empty:
         return empty(["year", "customers"])
-    days["year"] = [d.year for d in days["day"]]
-    out = days.groupby("year", as_index=False)["customers"].sum()
-    out["year"] = out["year"].astype(int)
-    out["customers"] = out["customers"].astype(int)
-    return out[["year", "customers"]]
+    years = days["day"].to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
+    out = days.groupby(years)["customers"].sum()
+    return pd.DataFrame({"year": out.index.astype(int), "customers": out.to_numpy().astype(int)})
 
 
 def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20) -> pd.DataFrame:
@@ -114,8 +113,10 @@ def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20)
     also holds everything above it (its bin_end is the maximum). Customers with NULL points are
     left out.
     """
-    # One pass: customers per raw Loyalty_Points value (an index scan when the column is
-    # indexed; a few ten thousand distinct values at a million customers), binned here.
+    if by_ranges(conn, f):
+        return _loyalty_by_ranges(conn, bins)
+    # One pass: customers per raw Loyalty_Points value (a few ten thousand distinct values at a
+    # million customers, far fewer once filtered), binned here.
     stmt = (
         filtered(ci.Loyalty_Points, func.count(), f=f, anchor=customer_info)
         .where(ci.Loyalty_Points.is_not(None))
@@ -123,23 +124,56 @@ def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20)
     )
     raw = frame(conn, stmt, ["points", "customers"])
     if raw.empty:
-        return empty(["bin_start", "bin_end", "customers"])
+        return empty(LOYALTY_COLUMNS)
     raw = raw.sort_values("points")
     points = raw["points"].to_numpy(dtype=np.int64)
     cum = np.cumsum(raw["customers"].to_numpy())
     # 99th percentile: the value at 0-based position int((n - 1) * 0.99) of the sorted points
     p99 = int(points[np.searchsorted(cum, int((cum[-1] - 1) * 0.99) + 1)])
+    width, nbins = _loyalty_bins(p99, bins)
+    idx = np.minimum(points // width, nbins - 1)
+    per = np.bincount(idx, weights=raw["customers"].to_numpy(), minlength=nbins)
+    return _loyalty_frame(width, per, int(points[-1]))
+
+
+LOYALTY_COLUMNS = ["bin_start", "bin_end", "customers"]
+
+
+def _loyalty_bins(p99: int, bins: int) -> tuple[int, int]:
+    """(width, number of bins): round-width bins from 0 that cover 0 .. p99."""
     width = max(1, int(nice_width(p99 + 1, bins)))
-    bins = max(1, min(bins, -(-(p99 + 1) // width)))
-    idx = np.minimum(points // width, bins - 1)
-    per = np.bincount(idx, weights=raw["customers"].to_numpy(), minlength=bins)
-    starts = [i * width for i in range(bins)]
-    ends = [(i + 1) * width for i in range(bins)]
-    ends[-1] = max(ends[-1], int(points[-1]))
+    return width, max(1, min(bins, -(-(p99 + 1) // width)))
+
+
+def _loyalty_frame(width: int, per, top: int) -> pd.DataFrame:
+    nbins = len(per)
+    ends = [(i + 1) * width for i in range(nbins)]
+    ends[-1] = max(ends[-1], top)
     return pd.DataFrame(
         {
-            "bin_start": starts,
+            "bin_start": [i * width for i in range(nbins)],
             "bin_end": ends,
-            "customers": per.astype(int),
+            "customers": np.asarray(per).astype(int),
         }
     )
+
+
+def _loyalty_by_ranges(conn: Connection, bins: int) -> pd.DataFrame:
+    """loyalty_distribution() of all customers from the Loyalty_Points index: the 99th
+    percentile by OFFSET, then one range count per bin (no row of points comes back)."""
+    pts = ci.Loyalty_Points
+    n, top = conn.execute(select(func.count(pts), func.max(pts))).one()
+    if not n:
+        return empty(LOYALTY_COLUMNS)
+    p99 = conn.execute(
+        select(pts).where(pts.is_not(None)).order_by(pts).offset(int((n - 1) * 0.99)).limit(1)
+    ).scalar_one()
+    width, nbins = _loyalty_bins(int(p99), bins)
+    parts = []
+    for i in range(nbins):
+        upper = [pts < (i + 1) * width] if i < nbins - 1 else []
+        parts.append(select(literal(i).label("bin"), func.count()).where(pts >= i * width, *upper))
+    per = np.zeros(nbins)
+    for i, count in conn.execute(union_all(*parts)).all():  # labelled: a parallel plan reorders
+        per[int(i)] = count
+    return _loyalty_frame(width, per, int(top))

@@ -117,6 +117,19 @@ def test_builder_survives_an_empty_frame(name):
     build(df.iloc[0:0])  # pages show st.info instead, but a builder must not crash
 
 
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0)], ids=["rows", "empty"])
+@pytest.mark.parametrize("name", CASES)
+def test_builder_output_passes_plotly_validation(name, rows):
+    """The builders skip Plotly's validation at run time; every property they set is checked here."""
+    build, df = CASES[name]
+    fig = build(df.iloc[rows])
+    go.Figure(fig.to_dict())  # raises on an unknown property or an invalid value
+
+
+def test_empty_figure_passes_plotly_validation():
+    go.Figure(charts.empty_figure().to_dict())
+
+
 def test_status_bars_in_fixed_order_and_colours():
     fig = charts.status_mix(CASES["status_mix"][1])
     bar = fig.data[0]
