@@ -24,7 +24,7 @@ from db.analytics.common import (
 )
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, current_segment_rollup, customer_info
-from db.rollup import MATRIX_VALUE_BOUNDS, RISK_STEP, value_bin_floor
+from db.rollup import MATRIX_VALUE_BOUNDS, RISK_STEP, VALUE_EDGES
 
 ci = customer_info.c
 cs = current_segment.c
@@ -198,22 +198,23 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
 
 
 def _matrix_groups(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
-    """Customers grouped finer than the matrix: by rollup value bin (every VALUE_BINS bound is a
-    bin edge) and risk bin, or by VALUE_STEP rupees (every bound is a multiple) and risk tens."""
+    """[v: VALUE_BINS index, r: risk decile (0-10), customers]: from the rollup, grouped by the
+    matrix's cells in the database (every VALUE_BINS bound is a rollup value-bin edge); else by
+    VALUE_STEP rupees (every bound is a multiple) and risk tens, placed in cells here."""
     if rolled_up(f):
-        by = [rc.value_bin, rc.risk_bin]
-        stmt = from_rollup(*by, func.sum(rc.customers), f=f, by=by)
-        raw = frame(conn, stmt, ["v", "r", "customers"])
-        raw["v"] = [value_bin_floor(int(b)) for b in raw["v"]]
-        raw["r"] = raw["r"] // 2
-        return raw
+        # the first rollup value bin of each VALUE_BINS range, highest first
+        starts = [(VALUE_EDGES.index(lower) + 1, i) for i, (lower, _) in enumerate(VALUE_BINS) if lower]
+        v = case(*[(rc.value_bin >= b, i) for b, i in reversed(starts)], else_=0).label("v")
+        r = (rc.risk_bin // (10 // RISK_STEP)).label("r")
+        return frame(conn, from_rollup(v, r, func.sum(rc.customers), f=f, by=[v, r]), ["v", "r", "customers"])
     value_expr = floor_div(conn, func.coalesce(cs.Lifetime_Value, 0), float(VALUE_STEP))
     risk_expr = floor_div(conn, cs.Risk_Score, 10.0)
     stmt = filtered(
         value_expr.label("v"), risk_expr.label("r"), func.count(), f=f, anchor=current_segment
     ).group_by(value_expr, risk_expr)
     raw = frame(conn, stmt, ["v", "r", "customers"])
-    raw["v"] = raw["v"].astype(float) * VALUE_STEP
+    lowers = np.array([lower for lower, _ in VALUE_BINS], dtype=float)
+    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy() * VALUE_STEP, side="right") - 1
     return raw
 
 
@@ -221,15 +222,14 @@ def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
     value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
     cols = ["value_bin", "risk_bin", "customers"]
-    raw = _matrix_groups(conn, f)  # [v: lowest value of the group (rupees), r: risk decile, customers]
+    raw = _matrix_groups(conn, f)
     if raw.empty:
         return empty(cols)
-    lowers = np.array([lower for lower, _ in VALUE_BINS], dtype=float)
-    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy(), side="right") - 1
-    raw["r"] = raw["r"].astype(int).clip(0, 9)
-    counts = raw.groupby(["v", "r"])["customers"].sum()
+    counts = np.zeros((len(VALUE_BINS), len(RISK_BINS)), dtype=np.int64)
+    cells = (raw["v"].astype(int).to_numpy(), raw["r"].astype(int).clip(0, 9).to_numpy())
+    np.add.at(counts, cells, raw["customers"].astype(np.int64).to_numpy())
     rows = [
-        (VALUE_BINS[v][1], RISK_BINS[r], int(counts.get((v, r), 0)))
+        (VALUE_BINS[v][1], RISK_BINS[r], int(counts[v, r]))
         for v in range(len(VALUE_BINS))
         for r in range(len(RISK_BINS))
     ]

@@ -7,12 +7,13 @@ top_shares) use each customer's current segment.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, Select, case, func, literal, select
 
 from db.analytics.common import (
     empty,
@@ -117,14 +118,9 @@ def _by_category_frame(raw: pd.DataFrame, medians: list) -> pd.DataFrame:
 # --- unfiltered: from segment_value_rollup --------------------------------------------------
 
 
-def _rolled_stats(conn: Connection) -> pd.DataFrame:
-    """[category, n, lo, p99, mid, before] per category from segment_value_rollup: segment rows
-    with a value, the lowest bucket, the 99th percentile's bucket, the bucket holding the middle
-    row(s) and the rows in buckets below it.
-
-    Computed in the database with a running count per category, so that a few rows come back
-    instead of every (category, bucket) pair (18,000 at a million customers).
-    """
+@functools.cache
+def _rolled_stats_query() -> Select:
+    """The statement of _rolled_stats() (no parameters: built once)."""
     per = (
         select(sv.Segment_Category.label("c"), sv.value_bucket.label("b"), func.sum(sv.segments).label("n"))
         .where(sv.value_bucket >= 0)
@@ -142,7 +138,7 @@ def _rolled_stats(conn: Connection) -> pd.DataFrame:
     # the middle row's 0-based position k = (total - 1) // 2 lies in the first bucket with cum > k
     mid = 2 * run.c.cum > run.c.total - 1
     p99 = 100 * run.c.cum >= 99 * run.c.total
-    stmt = select(
+    return select(
         run.c.c,
         func.max(run.c.total),
         func.min(run.c.b),
@@ -150,6 +146,17 @@ def _rolled_stats(conn: Connection) -> pd.DataFrame:
         func.min(case((mid, run.c.b))),
         func.min(case((mid, run.c.cum - run.c.n))),
     ).group_by(run.c.c)
+
+
+def _rolled_stats(conn: Connection) -> pd.DataFrame:
+    """[category, n, lo, p99, mid, before] per category from segment_value_rollup: segment rows
+    with a value, the lowest bucket, the 99th percentile's bucket, the bucket holding the middle
+    row(s) and the rows in buckets below it.
+
+    Computed in the database with a running count per category, so that a few rows come back
+    instead of every (category, bucket) pair (18,000 at a million customers).
+    """
+    stmt = _rolled_stats_query()
     out = frame(conn, stmt, ["category", "n", "lo", "p99", "mid", "before"])
     for col in ("n", "lo", "p99", "mid", "before"):
         out[col] = out[col].astype(int)
