@@ -175,6 +175,7 @@ def worker(url: str, page: str, filter_params: dict[str, str]) -> dict:
         "raw_filtered_ms": _replay_ms(url, filtered_sql),
         "statements": len(cold_sql),
         "slowest": _slowest(url, cold_sql) if os.environ.get("BENCH_VERBOSE") else [],
+        "slowest_filtered": _slowest(url, filtered_sql) if os.environ.get("BENCH_VERBOSE") else [],
         "peak_delta_mb": (peak - rss_before) / 1024 if peak_reset else None,
         "peak_mb": peak / 1024,
     }
@@ -380,8 +381,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {_fmt(ratio, 2)} | {_fmt(r['peak_delta_mb'])} / {_fmt(r['peak_mb'])} "
                 f"| {_fmt(r.get('naive_s'), 1)} | {_fmt(r.get('naive_peak_mb'))} |"
             )
-            for ms, sql in r.get("slowest", []):
-                print(f"    {ms:7.0f} ms  {sql}", file=sys.stderr)
+            for render in ("slowest", "slowest_filtered"):
+                if r.get(render):
+                    print(f"{page} {_backend(url)} {render.replace('_', ' ')}:", file=sys.stderr)
+                for ms, sql in r.get(render, []):
+                    print(f"    {ms:7.0f} ms  {sql}", file=sys.stderr)
             sys.stdout.flush()
     load = os.getloadavg()
     print(f"\nload average at end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")

@@ -18,7 +18,9 @@ import numpy as np
 
 from dashboard import resources
 from dashboard.cache import cached
-from db.analytics import churn, consent, demographics, overview, value
+from db.analytics import churn, consent, demographics, overview, summary, value
+from db.analytics.common import rolled_up
+from db.analytics.summary import Summary
 from db.filters import CustomerFilter
 
 # Tables per subject ("current_segment" whenever a filter may use segment fields).
@@ -89,11 +91,23 @@ def join_date_range() -> tuple[dt.date, dt.date] | None:
 # --- Dashboards: one cached read per db.analytics function ------------------------------
 
 
-def _read(fn: Callable, reads: frozenset[str]) -> Callable:
-    """A cached wrapper of `fn(conn, *, f, **options)`, keyed by the filter and the options."""
+@cached(reads=SEGMENTS)
+def segment_summary(f: CustomerFilter) -> Summary:
+    """The current segments of the customers a filter on customer fields selects, counted in one
+    pass (db.analytics.summary) for every customer-level figure of the page."""
+    ready()
+    with _conn() as conn:
+        return summary.summary(conn, f=f)
+
+
+def _read(fn: Callable, reads: frozenset[str], *, summarised: bool = False) -> Callable:
+    """A cached wrapper of `fn(conn, *, f, **options)`, keyed by the filter and the options
+    (`summarised`: fn takes the filter's segment_summary() when the filter sets customer fields)."""
 
     def wrapper(f: CustomerFilter, **options):
         ready()
+        if summarised and not rolled_up(f):
+            options["summary"] = segment_summary(f)
         with _conn() as conn:
             return fn(conn, f=f, **options)
 
@@ -106,6 +120,7 @@ def _read(fn: Callable, reads: frozenset[str]) -> Callable:
 
 new_per_month = _read(overview.new_per_month, INFO)
 status_mix = _read(overview.status_mix, INFO)
+segment_totals = _read(overview.segment_totals, SEGMENTS, summarised=True)
 
 
 @cached(reads=INFO)
@@ -128,15 +143,15 @@ loyalty_distribution = _read(demographics.loyalty_distribution, INFO)
 value_by_category = _read(value.by_category, SEGMENTS)
 value_distribution = _read(value.distribution, SEGMENTS)
 category_tree = _read(value.category_tree, SEGMENTS)
-engagement_by_category = _read(value.engagement_by_category, SEGMENTS)
-pareto = _read(value.pareto, SEGMENTS)
+engagement_by_category = _read(value.engagement_by_category, SEGMENTS, summarised=True)
+pareto = _read(value.pareto, SEGMENTS, summarised=True)
 
-risk_distribution = _read(churn.risk_distribution, SEGMENTS)
-risk_heatmap = _read(churn.risk_heatmap, SEGMENTS)
-value_at_risk_by_category = _read(churn.value_at_risk_by_category, SEGMENTS)
-value_at_risk_by_state = _read(churn.value_at_risk_by_state, SEGMENTS)
-risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS)
-value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS)
+risk_distribution = _read(churn.risk_distribution, SEGMENTS, summarised=True)
+risk_heatmap = _read(churn.risk_heatmap, SEGMENTS, summarised=True)
+value_at_risk_by_category = _read(churn.value_at_risk_by_category, SEGMENTS, summarised=True)
+value_at_risk_by_state = _read(churn.value_at_risk_by_state, SEGMENTS, summarised=True)
+risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS, summarised=True)
+value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS, summarised=True)
 top_at_risk = _read(churn.top_at_risk, SEGMENTS)
 
 consent_rates = _read(consent.rates, PREFERENCES)

@@ -50,16 +50,16 @@ def risk_bin(score) -> int:
     return int(Decimal(str(score)) // RISK_STEP)
 
 
-def _value_bin_sql(value, lo: int = 0, hi: int = len(VALUE_EDGES)):
+def value_bin_sql(value, lo: int = 0, hi: int = len(VALUE_EDGES)):
     """bisect_right(VALUE_EDGES, value) as a nested CASE: about 9 comparisons a row."""
     if lo == hi:
         return literal(lo)
     mid = (lo + hi) // 2
-    below = _value_bin_sql(value, lo, mid)
-    return case((value < VALUE_EDGES[mid], below), else_=_value_bin_sql(value, mid + 1, hi))
+    below = value_bin_sql(value, lo, mid)
+    return case((value < VALUE_EDGES[mid], below), else_=value_bin_sql(value, mid + 1, hi))
 
 
-def _risk_bin_sql(conn: Connection, score):
+def risk_bin_sql(conn: Connection, score):
     from db.analytics.common import floor_div
 
     return floor_div(conn, score, RISK_STEP)
@@ -130,8 +130,8 @@ def rebuild(conn: Connection) -> None:
 def _rebuild_current(conn: Connection) -> None:
     conn.execute(delete(current_segment_rollup))
     engagement = func.coalesce(cs.Engagement_Level, "")
-    rbin = _risk_bin_sql(conn, cs.Risk_Score)
-    vbin = _value_bin_sql(cs.Lifetime_Value)
+    rbin = risk_bin_sql(conn, cs.Risk_Score)
+    vbin = value_bin_sql(cs.Lifetime_Value)
     grouped = select(
         cs.Segment_Category,
         engagement,

@@ -15,8 +15,8 @@ st.caption(
 )
 audience_ui.build_audience_button("Churn risk")
 
-k = data.kpis(f)
-if not k["customers"] or k["avg_risk"] is None:
+k = data.segment_totals(f)
+if not k["segments"]:
     st.info(charts.NO_MATCH, icon=":material/filter_alt_off:")
     st.stop()
 

@@ -13,7 +13,6 @@ from db.analytics.common import (
     empty,
     filter_first,
     filtered,
-    floor_div,
     frame,
     from_rollup,
     label,
@@ -22,6 +21,9 @@ from db.analytics.common import (
     rolled_up,
     value_times_risk,
 )
+from db.analytics.summary import INACTIVITY_BINS, NEVER_BIN, Summary, grouped, login_bin
+from db.analytics.summary import midnight as _midnight
+from db.analytics.summary import summary as summarise
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, current_segment_rollup, customer_info
 from db.rollup import MATRIX_VALUE_BOUNDS, RISK_STEP, VALUE_EDGES
@@ -30,9 +32,7 @@ ci = customer_info.c
 cs = current_segment.c
 rc = current_segment_rollup.c
 
-# Days since Last_Login: bins [start, end); end None = open. Customers who never logged in: "never".
-INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, None))
-NEVER = "never"
+NEVER = "never"  # days_bin_start of the customers who never logged in
 
 # Lifetime_Value ranges (rupees) of the value x risk matrix: (lower bound, label).
 # (the bounds are db.rollup's, where each is a value-bin edge)
@@ -43,7 +43,6 @@ VALUE_BINS = tuple(
         strict=True,
     )
 )
-VALUE_STEP = 5_000
 RISK_BINS = tuple(f"{i * 10}-{i * 10 + 10}" for i in range(10))
 
 
@@ -51,19 +50,26 @@ def _value_at_risk():
     return func.sum(value_times_risk(cs))
 
 
-def risk_distribution(conn: Connection, *, f: CustomerFilter, bin_width: int = 5) -> pd.DataFrame:
+def risk_distribution(
+    conn: Connection, *, f: CustomerFilter, bin_width: int = 5, summary: Summary | None = None
+) -> pd.DataFrame:
     """[bin_start, band, customers]: customers per Risk_Score bin [start, start+bin_width)
     (100 falls in the last bin); band is the risk band of the bin's start.
 
     Grouped by the raw (indexed) Risk_Score in the database, binned here.
     """
-    if rolled_up(f) and bin_width % RISK_STEP == 0:
-        # the lowest score of each rollup risk bin stands for the bin (bins nest in bin_width)
-        stmt = from_rollup(rc.risk_bin * RISK_STEP, func.sum(rc.customers), f=f, by=[rc.risk_bin])
+    if bin_width % RISK_STEP == 0 and not rolled_up(f):
+        # the lowest score of each risk bin stands for the bin (bins nest in bin_width)
+        raw = grouped((summary or summarise(conn, f=f)).cube, ["risk_bin"], ["customers"])
+        raw = raw.assign(score=raw["risk_bin"] * RISK_STEP)[["score", "customers"]]
     else:
-        score = filter_first(conn, f, cs.Risk_Score)
-        stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
-    raw = frame(conn, stmt, ["score", "customers"])
+        if bin_width % RISK_STEP == 0:
+            stmt = from_rollup(rc.risk_bin * RISK_STEP, func.sum(rc.customers), f=f, by=[rc.risk_bin])
+        else:
+            score = filter_first(conn, f, cs.Risk_Score)
+            stmt = filtered(score, func.count(), f=f, anchor=current_segment).group_by(score)
+        raw = frame(conn, stmt, ["score", "customers"])
+    raw = raw[raw["customers"] > 0]
     if raw.empty:
         return empty(["bin_start", "band", "customers"])
     nbins = -(-100 // bin_width)
@@ -88,27 +94,26 @@ def _category_engagement_order(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def risk_heatmap(conn: Connection, *, f: CustomerFilter, summary: Summary | None = None) -> pd.DataFrame:
     """[category, engagement, mean_risk, customers] by current segment category and engagement."""
-    if rolled_up(f):
-        stmt = from_rollup(
-            rc.Segment_Category,
-            func.nullif(rc.Engagement_Level, ""),
-            func.sum(rc.risk_sum),
-            func.sum(rc.customers),
-            f=f,
-            by=[rc.Segment_Category, rc.Engagement_Level],
-        )
-    else:
-        stmt = filtered(
-            cs.Segment_Category,
-            cs.Engagement_Level,
-            func.sum(cs.Risk_Score),
-            func.count(),
-            f=f,
-            anchor=current_segment,
-        ).group_by(cs.Segment_Category, cs.Engagement_Level)
-    out = frame(conn, stmt, ["category", "engagement", "mean_risk", "customers"])
+    if not rolled_up(f):
+        cube = (summary or summarise(conn, f=f)).cube
+        out = grouped(cube, ["category", "engagement"], ["risk_sum", "customers"])
+        out = out.set_axis(["category", "engagement", "mean_risk", "customers"], axis=1)
+        return _heatmap_frame(out.replace({"engagement": {"": None}}))
+    stmt = from_rollup(
+        rc.Segment_Category,
+        func.nullif(rc.Engagement_Level, ""),
+        func.sum(rc.risk_sum),
+        func.sum(rc.customers),
+        f=f,
+        by=[rc.Segment_Category, rc.Engagement_Level],
+    )
+    return _heatmap_frame(frame(conn, stmt, ["category", "engagement", "mean_risk", "customers"]))
+
+
+def _heatmap_frame(out: pd.DataFrame) -> pd.DataFrame:
+    out = out[out["customers"] > 0]
     if out.empty:
         return out
     out["engagement"] = out["engagement"].map(label)
@@ -117,7 +122,9 @@ def risk_heatmap(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return _category_engagement_order(out)
 
 
-def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def value_at_risk_by_category(
+    conn: Connection, *, f: CustomerFilter, summary: Summary | None = None
+) -> pd.DataFrame:
     """[category, value_at_risk, customers] by current segment category (CATEGORIES order)."""
     if rolled_up(f):
         stmt = from_rollup(
@@ -127,11 +134,12 @@ def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.Data
             f=f,
             by=[rc.Segment_Category],
         )
+        out = frame(conn, stmt, ["category", "value_at_risk", "customers"])
     else:
-        stmt = filtered(
-            cs.Segment_Category, _value_at_risk(), func.count(), f=f, anchor=current_segment
-        ).group_by(cs.Segment_Category)
-    out = frame(conn, stmt, ["category", "value_at_risk", "customers"])
+        cube = (summary or summarise(conn, f=f)).cube
+        out = grouped(cube, ["category"], ["value_risk_sum", "customers"])
+        out = out.set_axis(["category", "value_at_risk", "customers"], axis=1)
+        out = out[out["customers"] > 0]
     if out.empty:
         return out
     out["value_at_risk"] = out["value_at_risk"].fillna(0.0).astype(float) / 100.0
@@ -139,12 +147,18 @@ def value_at_risk_by_category(conn: Connection, *, f: CustomerFilter) -> pd.Data
     return out.set_index("category").loc[order].reset_index()
 
 
-def value_at_risk_by_state(conn: Connection, *, f: CustomerFilter, top: int = 15) -> pd.DataFrame:
+def value_at_risk_by_state(
+    conn: Connection, *, f: CustomerFilter, top: int = 15, summary: Summary | None = None
+) -> pd.DataFrame:
     """[state, value_at_risk, customers]: the `top` states by value at risk, largest first."""
     # current_segment's copy of State: grouped in the order of its (State, Risk_Score,
     # Lifetime_Value) index, no join with Customer_Info unless the filter needs it.
-    stmt = filtered(cs.State, _value_at_risk(), func.count(), f=f, anchor=current_segment).group_by(cs.State)
-    out = frame(conn, stmt, ["state", "value_at_risk", "customers"])
+    if rolled_up(f):
+        stmt = filtered(cs.State, _value_at_risk(), func.count(), f=f, anchor=current_segment)
+        out = frame(conn, stmt.group_by(cs.State), ["state", "value_at_risk", "customers"])
+    else:
+        out = (summary or summarise(conn, f=f)).states.rename(columns={"value_risk_sum": "value_at_risk"})
+        out = out[["state", "value_at_risk", "customers"]]
     if out.empty:
         return out
     out["value_at_risk"] = out["value_at_risk"].fillna(0.0).astype(float) / 100.0
@@ -152,11 +166,26 @@ def value_at_risk_by_state(conn: Connection, *, f: CustomerFilter, top: int = 15
     return out.head(top).reset_index(drop=True)
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time())
+def _inactivity_by_ranges(conn: Connection, today: dt.date) -> pd.DataFrame:
+    """[bin, risk sum, customers] of all current segments: one range sum per bin on the
+    (Last_Login, Risk_Score) index, no CASE and no sort per row."""
+    login = cs.Last_Login
+    # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
+    bounds = [_midnight(today - dt.timedelta(days=end - 1)) for _, end in INACTIVITY_BINS if end is not None]
+    never = select(literal(NEVER_BIN).label("bin"), func.sum(cs.Risk_Score), func.count())
+    parts = [never.where(login.is_(None))]
+    for i in range(len(INACTIVITY_BINS)):
+        cond = [login >= bounds[i]] if i < len(bounds) else [login.is_not(None)]
+        if i > 0:
+            cond.append(login < bounds[i - 1])
+        parts.append(select(literal(i).label("bin"), func.sum(cs.Risk_Score), func.count()).where(*cond))
+    raw = frame(conn, union_all(*parts), ["bin", "mean_risk", "customers"])
+    return raw[raw["customers"] > 0]
 
 
-def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | None = None) -> pd.DataFrame:
+def risk_vs_inactivity(
+    conn: Connection, *, f: CustomerFilter, today: dt.date | None = None, summary: Summary | None = None
+) -> pd.DataFrame:
     """[days_bin_start, days_bin_end, mean_risk, customers] by days since Last_Login.
 
     Days since login = today - the calendar date of Last_Login; a bin [start, end) holds the
@@ -166,23 +195,13 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     """
     today = today or dt.date.today()
     login = cs.Last_Login  # current_segment's copy of Customer_Info.Last_Login
-    # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
-    bounds = [_midnight(today - dt.timedelta(days=end - 1)) for _, end in INACTIVITY_BINS if end is not None]
-    if by_ranges(conn, f):
-        # One range sum per bin on the (Last_Login, Risk_Score) index: no CASE, no sort per row.
-        parts = [
-            select(literal(-1).label("bin"), func.sum(cs.Risk_Score), func.count()).where(login.is_(None))
-        ]
-        for i in range(len(INACTIVITY_BINS)):
-            cond = [login >= bounds[i]] if i < len(bounds) else [login.is_not(None)]
-            if i > 0:
-                cond.append(login < bounds[i - 1])
-            parts.append(select(literal(i).label("bin"), func.sum(cs.Risk_Score), func.count()).where(*cond))
-        raw = frame(conn, union_all(*parts), ["bin", "mean_risk", "customers"])
-        raw = raw[raw["customers"] > 0]
+    if not rolled_up(f):
+        logins = (summary or summarise(conn, f=f, today=today)).logins
+        raw = logins[["bin", "risk_sum", "customers"]].set_axis(["bin", "mean_risk", "customers"], axis=1)
+    elif by_ranges(conn, f):
+        raw = _inactivity_by_ranges(conn, today)
     else:
-        whens = [(login.is_(None), -1)] + [(login >= b, i) for i, b in enumerate(bounds)]
-        bin_expr = case(*whens, else_=len(INACTIVITY_BINS) - 1)
+        bin_expr = login_bin(login, today)
         stmt = filtered(
             bin_expr.label("bin"), func.sum(cs.Risk_Score), func.count(), f=f, anchor=current_segment
         ).group_by(bin_expr)
@@ -197,33 +216,29 @@ def risk_vs_inactivity(conn: Connection, *, f: CustomerFilter, today: dt.date | 
     return pd.DataFrame(rows, columns=cols)
 
 
-def _matrix_groups(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
-    """[v: VALUE_BINS index, r: risk decile (0-10), customers]: from the rollup, grouped by the
-    matrix's cells in the database (every VALUE_BINS bound is a rollup value-bin edge); else by
-    VALUE_STEP rupees (every bound is a multiple) and risk tens, placed in cells here."""
+# The first rollup value bin of each VALUE_BINS range (every bound is a rollup value-bin edge).
+_MATRIX_ROW_STARTS = [VALUE_EDGES.index(lower) + 1 if lower else 0 for lower, _ in VALUE_BINS]
+
+
+def _matrix_groups(conn: Connection, f: CustomerFilter, summary: Summary | None) -> pd.DataFrame:
+    """[v: VALUE_BINS index, r: risk decile (0-10), customers]: rollup cells grouped by the
+    matrix's cells in the database, or the summary's cells placed in them here."""
     if rolled_up(f):
-        # the first rollup value bin of each VALUE_BINS range, highest first
-        starts = [(VALUE_EDGES.index(lower) + 1, i) for i, (lower, _) in enumerate(VALUE_BINS) if lower]
+        starts = [(b, i) for i, b in enumerate(_MATRIX_ROW_STARTS) if b]
         v = case(*[(rc.value_bin >= b, i) for b, i in reversed(starts)], else_=0).label("v")
         r = (rc.risk_bin // (10 // RISK_STEP)).label("r")
         return frame(conn, from_rollup(v, r, func.sum(rc.customers), f=f, by=[v, r]), ["v", "r", "customers"])
-    value_expr = floor_div(conn, func.coalesce(cs.Lifetime_Value, 0), float(VALUE_STEP))
-    risk_expr = floor_div(conn, cs.Risk_Score, 10.0)
-    stmt = filtered(
-        value_expr.label("v"), risk_expr.label("r"), func.count(), f=f, anchor=current_segment
-    ).group_by(value_expr, risk_expr)
-    raw = frame(conn, stmt, ["v", "r", "customers"])
-    lowers = np.array([lower for lower, _ in VALUE_BINS], dtype=float)
-    raw["v"] = np.searchsorted(lowers, raw["v"].astype(float).to_numpy() * VALUE_STEP, side="right") - 1
-    return raw
+    cube = (summary or summarise(conn, f=f)).cube
+    v = np.searchsorted(_MATRIX_ROW_STARTS, cube["value_bin"].to_numpy(), side="right") - 1
+    return pd.DataFrame({"v": v, "r": cube["risk_bin"] // (10 // RISK_STEP), "customers": cube["customers"]})
 
 
-def value_risk_matrix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def value_risk_matrix(conn: Connection, *, f: CustomerFilter, summary: Summary | None = None) -> pd.DataFrame:
     """[value_bin, risk_bin, customers]: the full grid of VALUE_BINS x RISK_BINS (zeros included),
     value bins from low to high, risk bins 0-10 .. 90-100 (100 in 90-100)."""
     cols = ["value_bin", "risk_bin", "customers"]
-    raw = _matrix_groups(conn, f)
-    if raw.empty:
+    raw = _matrix_groups(conn, f, summary)
+    if not raw["customers"].sum():
         return empty(cols)
     counts = np.zeros((len(VALUE_BINS), len(RISK_BINS)), dtype=np.int64)
     cells = (raw["v"].astype(int).to_numpy(), raw["r"].astype(int).clip(0, 9).to_numpy())

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, String, case, func, type_coerce
 
 from db.analytics.common import empty, filtered, frame, from_rollup, label, num, rolled_up, value_times_risk
+from db.analytics.summary import Summary
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import current_segment, current_segment_rollup, customer_info
 from db.rollup import RISK_STEP
@@ -42,8 +43,7 @@ def kpis(
 
     customers, active (Account_Status 'Active'), active_share (0..1, None without customers),
     new_this_month / new_last_month (Join_Date in the calendar month of `today` / the one before),
-    and over their current segments: total_lifetime_value, avg_risk (None without segments),
-    high_risk (Risk_Score >= 70), value_at_risk (sum of Lifetime_Value * Risk_Score / 100).
+    and the segment_totals() of their current segments.
     """
     today = today or dt.date.today()
     this_month = _month_start(today)
@@ -63,15 +63,29 @@ def kpis(
     ).all()
     new_this = sum(n for day, n in joins if day >= this_month)
     new_last = sum(n for day, n in joins if day < this_month)
-
-    seg = conn.execute(_segment_totals(f)).one()
-    segments = int(seg[0] or 0)  # a SUM on the rollup: NULL without rows, Decimal on MariaDB
     return {
         "customers": int(customers),
         "active": int(active),
         "active_share": (active / customers) if customers else None,
         "new_this_month": int(new_this),
         "new_last_month": int(new_last),
+        **segment_totals(conn, f=f),
+    }
+
+
+def segment_totals(conn: Connection, *, f: CustomerFilter, summary: Summary | None = None) -> dict:
+    """Over the filtered customers' current segments: segments (how many), total_lifetime_value,
+    avg_risk (None without segments), high_risk (Risk_Score >= 70) and value_at_risk (sum of
+    Lifetime_Value * Risk_Score / 100). From the rollup, the `summary` when given, or one pass."""
+    if rolled_up(f):
+        seg = conn.execute(_rollup_totals(f)).one()
+    elif summary is not None:
+        seg = _summary_totals(summary.cube)
+    else:
+        seg = conn.execute(_filtered_totals(f)).one()
+    segments = int(seg[0] or 0)  # a SUM on the rollup: NULL without rows, Decimal on MariaDB
+    return {
+        "segments": segments,
         "total_lifetime_value": num(seg[1]),
         "avg_risk": None if not segments else num(seg[2]) / segments,
         "high_risk": int(seg[3] or 0),
@@ -79,17 +93,18 @@ def kpis(
     }
 
 
-def _segment_totals(f: CustomerFilter):
-    """[count, value, risk, high-risk count, value x risk] of the filtered current segments."""
-    if rolled_up(f):
-        return from_rollup(
-            func.sum(rc.customers),
-            func.sum(rc.value_sum),
-            func.sum(rc.risk_sum),
-            func.sum(case((rc.risk_bin * RISK_STEP >= RISK_HIGH_FROM, rc.customers), else_=0)),
-            func.sum(rc.value_risk_sum),
-            f=f,
-        )
+def _rollup_totals(f: CustomerFilter):
+    return from_rollup(
+        func.sum(rc.customers),
+        func.sum(rc.value_sum),
+        func.sum(rc.risk_sum),
+        func.sum(case((rc.risk_bin * RISK_STEP >= RISK_HIGH_FROM, rc.customers), else_=0)),
+        func.sum(rc.value_risk_sum),
+        f=f,
+    )
+
+
+def _filtered_totals(f: CustomerFilter):
     return filtered(
         func.count(),
         func.sum(cs.Lifetime_Value),
@@ -99,6 +114,12 @@ def _segment_totals(f: CustomerFilter):
         f=f,
         anchor=current_segment,
     )
+
+
+def _summary_totals(cube: pd.DataFrame) -> tuple:
+    high = cube["risk_bin"] * RISK_STEP >= RISK_HIGH_FROM
+    n, value, risk, value_risk = cube[["customers", "value_sum", "risk_sum", "value_risk_sum"]].sum()
+    return n, value, risk, cube.loc[high, "customers"].sum(), value_risk
 
 
 def _join_days(conn: Connection, f: CustomerFilter) -> pd.DataFrame:

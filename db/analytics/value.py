@@ -27,6 +27,8 @@ from db.analytics.common import (
     ordered,
     rolled_up,
 )
+from db.analytics.summary import Summary, grouped
+from db.analytics.summary import summary as summarise
 from db.filters import CustomerFilter
 from db.models import (
     CATEGORIES,
@@ -217,24 +219,24 @@ def _by_category_rolled(conn: Connection) -> pd.DataFrame:
     return _by_category_frame(raw, medians)
 
 
-def _value_buckets(conn: Connection, f: CustomerFilter, *, current: bool) -> pd.DataFrame:
-    """Rows per VALUE_UNIT bucket of Lifetime_Value (NULLs left out).
-
-    All segment rows: [category, b, n, total, top] (per category, for the histograms);
-    current segments: [b, n, total] (for the Pareto curve).
-    """
-    t = cs if current else ss
-    anchor = current_segment if current else customer_segments
-    bucket = floor_div(conn, t.Lifetime_Value, VALUE_UNIT)
-    if current:
-        cols, keys, names = [bucket.label("b")], [bucket], ["b", "n", "total"]
-        aggs = [func.count(), func.sum(t.Lifetime_Value)]
-    else:
-        cols, keys = [t.Segment_Category, bucket.label("b")], [t.Segment_Category, bucket]
-        names = ["category", "b", "n", "total", "top"]
-        aggs = [func.count(), func.sum(t.Lifetime_Value), func.max(t.Lifetime_Value)]
-    stmt = filtered(*cols, *aggs, f=f, anchor=anchor).where(t.Lifetime_Value.is_not(None)).group_by(*keys)
-    out = frame(conn, stmt, names)
+def _value_buckets(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
+    """[category, b, n, total, top]: segment rows per category and VALUE_UNIT bucket of
+    Lifetime_Value (NULLs left out), for the histograms."""
+    bucket = floor_div(conn, ss.Lifetime_Value, VALUE_UNIT)
+    stmt = (
+        filtered(
+            ss.Segment_Category,
+            bucket.label("b"),
+            func.count(),
+            func.sum(ss.Lifetime_Value),
+            func.max(ss.Lifetime_Value),
+            f=f,
+            anchor=customer_segments,
+        )
+        .where(ss.Lifetime_Value.is_not(None))
+        .group_by(ss.Segment_Category, bucket)
+    )
+    out = frame(conn, stmt, ["category", "b", "n", "total", "top"])
     out["b"] = out["b"].astype(int)
     return out
 
@@ -293,7 +295,7 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
         categories = ordered(stats.index, CATEGORIES)
         hist = [_histogram_rolled(conn, c, stats.loc[c], DISTRIBUTION_BINS) for c in categories]
     else:
-        buckets = _value_buckets(conn, f, current=False)
+        buckets = _value_buckets(conn, f)
         categories = ordered(buckets["category"].unique(), CATEGORIES)
         hist = [_histogram(buckets[buckets["category"] == c], DISTRIBUTION_BINS) for c in categories]
     if not hist:
@@ -332,7 +334,9 @@ def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return out.drop(columns="_r")
 
 
-def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def engagement_by_category(
+    conn: Connection, *, f: CustomerFilter, summary: Summary | None = None
+) -> pd.DataFrame:
     """[category, engagement, customers]: customers by current segment category and engagement."""
     if rolled_up(f):
         stmt = from_rollup(
@@ -342,11 +346,11 @@ def engagement_by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFra
             f=f,
             by=[rc.Segment_Category, rc.Engagement_Level],
         )
+        out = frame(conn, stmt, ["category", "engagement", "customers"])
     else:
-        stmt = filtered(
-            cs.Segment_Category, cs.Engagement_Level, func.count(), f=f, anchor=current_segment
-        ).group_by(cs.Segment_Category, cs.Engagement_Level)
-    out = frame(conn, stmt, ["category", "engagement", "customers"])
+        cube = (summary or summarise(conn, f=f)).cube
+        out = grouped(cube, ["category", "engagement"], ["customers"]).replace({"engagement": {"": None}})
+        out = out[out["customers"] > 0]
     if out.empty:
         return out
     out["engagement"] = out["engagement"].map(label)
@@ -366,10 +370,17 @@ def _current_value_bins(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
     return out
 
 
-def _pareto_curve(conn: Connection, f: CustomerFilter) -> tuple[np.ndarray, np.ndarray, float] | None:
+def _pareto_curve(
+    conn: Connection, f: CustomerFilter, summary: Summary | None = None
+) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Cumulative customers and value, richest bucket first (customers within a bucket are
     taken as equal: their bucket's mean). None without customers."""
-    buckets = _current_value_bins(conn, f) if rolled_up(f) else _value_buckets(conn, f, current=True)
+    if rolled_up(f):
+        buckets = _current_value_bins(conn, f)
+    else:
+        cube = (summary or summarise(conn, f=f)).cube
+        buckets = grouped(cube, ["value_bin"], ["customers", "value_sum"])
+        buckets = buckets.set_axis(["b", "n", "total"], axis=1).query("n > 0")
     if buckets.empty:
         return None
     per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)
@@ -385,13 +396,15 @@ def _share_at(curve, shares: np.ndarray) -> np.ndarray:
     return np.interp(shares * n[-1], n, v) / total
 
 
-def pareto(conn: Connection, *, f: CustomerFilter, points: int = 100) -> pd.DataFrame:
+def pareto(
+    conn: Connection, *, f: CustomerFilter, points: int = 100, summary: Summary | None = None
+) -> pd.DataFrame:
     """[customer_share, value_share]: the Lorenz-style concentration curve, points+1 rows 0..1.
 
     Customers are sorted by their current segment's Lifetime_Value, largest first;
     value_share at customer_share x is the share of the total value held by the top x.
     """
-    curve = _pareto_curve(conn, f)
+    curve = _pareto_curve(conn, f, summary)
     if curve is None:
         return empty(["customer_share", "value_share"])
     shares = np.linspace(0.0, 1.0, points + 1)

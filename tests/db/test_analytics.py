@@ -17,7 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sqlalchemy import select
 
-from db.analytics import churn, consent, demographics, options, overview, value
+from db.analytics import churn, consent, demographics, options, overview, summary, value
 from db.current_segment import ensure_fresh
 from db.filters import CustomerFilter
 from db.models import current_segment, customer_info, customer_preferences, customer_segments
@@ -254,6 +254,7 @@ def test_kpis(conn, data, f):
         "avg_risk": float(s["Risk_Score"].mean()) if len(s) else None,
         "high_risk": int((s["Risk_Score"] >= 70).sum()),
         "value_at_risk": float((s["Lifetime_Value"] * s["Risk_Score"] / 100).sum()),
+        "segments": len(s),
     }
     got = overview.kpis(conn, f=f, today=TODAY)
     assert set(got) == set(expected)
@@ -262,6 +263,15 @@ def test_kpis(conn, data, f):
             assert got[key] is None, key
         else:
             assert got[key] == pytest.approx(want, rel=1e-9), key
+
+
+@FILTER_PARAMS
+def test_segment_totals_from_a_summary_match_the_direct_pass(conn, data, f):
+    direct = overview.segment_totals(conn, f=f)
+    shared = overview.segment_totals(conn, f=f, summary=summary.summary(conn, f=f))
+    assert set(direct) == set(shared)
+    for key, want in direct.items():
+        assert shared[key] == (None if want is None else pytest.approx(want, rel=1e-9)), key
 
 
 @FILTER_PARAMS
