@@ -20,7 +20,6 @@ from dashboard import resources
 from dashboard.cache import cached
 from db.analytics import churn, consent, demographics, overview, summary, value
 from db.analytics.common import rolled_up
-from db.analytics.summary import Summary
 from db.filters import CustomerFilter
 
 # Tables per subject ("current_segment" whenever a filter may use segment fields).
@@ -92,7 +91,7 @@ def join_date_range() -> tuple[dt.date, dt.date] | None:
 
 
 @cached(reads=SEGMENTS)
-def segment_summary(f: CustomerFilter) -> Summary:
+def segment_summary(f: CustomerFilter) -> summary.Summary:
     """The current segments of the customers a filter on customer fields selects, counted in one
     pass (db.analytics.summary) for every customer-level figure of the page."""
     ready()
@@ -100,14 +99,33 @@ def segment_summary(f: CustomerFilter) -> Summary:
         return summary.summary(conn, f=f)
 
 
-def _read(fn: Callable, reads: frozenset[str], *, summarised: bool = False) -> Callable:
-    """A cached wrapper of `fn(conn, *, f, **options)`, keyed by the filter and the options
-    (`summarised`: fn takes the filter's segment_summary() when the filter sets customer fields)."""
+@cached(reads=SEGMENTS)
+def value_summary(f: CustomerFilter) -> summary.ValueSummary:
+    """All segment rows of the filtered customers, counted in one pass for the value figures."""
+    ready()
+    with _conn() as conn:
+        return summary.value_summary(conn, f=f)
+
+
+def _customer_filter(f: CustomerFilter) -> bool:
+    return not rolled_up(f)
+
+
+def _any_filter(f: CustomerFilter) -> bool:
+    return not f.is_empty
+
+
+def _read(fn: Callable, reads: frozenset[str], *, summary_of: tuple | None = None) -> Callable:
+    """A cached wrapper of `fn(conn, *, f, **options)`, keyed by the filter and the options.
+
+    summary_of: (summary read, condition): fn takes that cached summary of the filter as
+    `summary=` when the condition holds for the filter, so a page's figures share one pass.
+    """
 
     def wrapper(f: CustomerFilter, **options):
         ready()
-        if summarised and not rolled_up(f):
-            options["summary"] = segment_summary(f)
+        if summary_of and summary_of[1](f):
+            options["summary"] = summary_of[0](f)
         with _conn() as conn:
             return fn(conn, f=f, **options)
 
@@ -118,9 +136,12 @@ def _read(fn: Callable, reads: frozenset[str], *, summarised: bool = False) -> C
     return cached(reads=reads)(wrapper)
 
 
+CURRENT = (segment_summary, _customer_filter)
+VALUES = (value_summary, _any_filter)
+
 new_per_month = _read(overview.new_per_month, INFO)
 status_mix = _read(overview.status_mix, INFO)
-segment_totals = _read(overview.segment_totals, SEGMENTS, summarised=True)
+segment_totals = _read(overview.segment_totals, SEGMENTS, summary_of=CURRENT)
 
 
 @cached(reads=INFO)
@@ -140,18 +161,18 @@ abroad = _read(demographics.abroad, INFO)
 join_cohorts = _read(demographics.join_cohorts, INFO)
 loyalty_distribution = _read(demographics.loyalty_distribution, INFO)
 
-value_by_category = _read(value.by_category, SEGMENTS)
-value_distribution = _read(value.distribution, SEGMENTS)
-category_tree = _read(value.category_tree, SEGMENTS)
-engagement_by_category = _read(value.engagement_by_category, SEGMENTS, summarised=True)
-pareto = _read(value.pareto, SEGMENTS, summarised=True)
+value_by_category = _read(value.by_category, SEGMENTS, summary_of=VALUES)
+value_distribution = _read(value.distribution, SEGMENTS, summary_of=VALUES)
+category_tree = _read(value.category_tree, SEGMENTS, summary_of=VALUES)
+engagement_by_category = _read(value.engagement_by_category, SEGMENTS, summary_of=CURRENT)
+pareto = _read(value.pareto, SEGMENTS, summary_of=CURRENT)
 
-risk_distribution = _read(churn.risk_distribution, SEGMENTS, summarised=True)
-risk_heatmap = _read(churn.risk_heatmap, SEGMENTS, summarised=True)
-value_at_risk_by_category = _read(churn.value_at_risk_by_category, SEGMENTS, summarised=True)
-value_at_risk_by_state = _read(churn.value_at_risk_by_state, SEGMENTS, summarised=True)
-risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS, summarised=True)
-value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS, summarised=True)
+risk_distribution = _read(churn.risk_distribution, SEGMENTS, summary_of=CURRENT)
+risk_heatmap = _read(churn.risk_heatmap, SEGMENTS, summary_of=CURRENT)
+value_at_risk_by_category = _read(churn.value_at_risk_by_category, SEGMENTS, summary_of=CURRENT)
+value_at_risk_by_state = _read(churn.value_at_risk_by_state, SEGMENTS, summary_of=CURRENT)
+risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS, summary_of=CURRENT)
+value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS, summary_of=CURRENT)
 top_at_risk = _read(churn.top_at_risk, SEGMENTS)
 
 consent_rates = _read(consent.rates, PREFERENCES)

@@ -1,18 +1,21 @@
-"""One pass over the filtered customers' current segments, shared by a page's customer-level figures.
+"""One pass per filter, shared by a page's figures, where a filter makes the rollups unusable.
 
-Without a filter on customer fields, those figures sum current_segment_rollup. With one (gender,
-age, status, place, join date...), each figure would join Customer_Info and apply the filter
-again: a quarter of a second each at a million customers on SQLite for a broad filter. Instead
-one statement reads the filtered rows once (a CTE, which the databases materialise because it is
-read three times) and groups them three ways:
+Without a filter on customer fields, customer-level figures sum current_segment_rollup (and,
+without any filter, value figures sum segment_value_rollup). With one (gender, age, status,
+place, join date...), each figure would join Customer_Info and apply the filter again: a quarter
+of a second or more each at a million customers on SQLite for a broad filter. Instead one
+statement reads the filtered rows once (a CTE, which the databases materialise when it is read
+more than once) and groups them several ways:
 
-- cube: the cells of current_segment_rollup (category, engagement, risk bin, value bin), so the
-  figures that read the rollup read this instead;
-- states: customers and value at risk per state;
-- logins: customers and risk per days-since-last-login bin.
+- Summary, of the filtered customers' current segments: `cube` (the cells of
+  current_segment_rollup: category, engagement, risk bin, value bin), `states` (customers and
+  value at risk per state) and `logins` (customers and risk per days-since-last-login bin);
+- ValueSummary, of all their Customer_Segments rows: `names` (rows and value per category and
+  segment name) and `buckets` (rows per category and 50-rupee value bucket, from which
+  histograms and the bucket of each median come).
 
-The dashboards cache one Summary per filter (dashboard.data.segment_summary) and pass it to every
-figure function that takes `summary=`; called without one, those functions build it themselves.
+The dashboards cache one of each per filter (dashboard.data) and pass it as `summary=` to every
+figure function that takes one; called without one, those functions build it themselves.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, case, func, literal, null, select, union_all
 
-from db.analytics.common import filtered, frame
+from db.analytics.common import filtered, floor_div, frame
 from db.filters import CustomerFilter
-from db.models import current_segment
-from db.rollup import risk_bin_sql, value_bin_sql
+from db.models import current_segment, customer_segments
+from db.rollup import VALUE_BUCKET, risk_bin_sql, value_bin_sql
 
 cs = current_segment.c
+ss = customer_segments.c
 
 # Days since Last_Login: bins [start, end); end None = open. Customers who never logged in: "never".
 INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, None))
@@ -105,3 +109,37 @@ def _part(out: pd.DataFrame, kind: int, columns: list[str]) -> pd.DataFrame:
 def grouped(cube: pd.DataFrame, by: list[str], measures: list[str]) -> pd.DataFrame:
     """The cube's `measures` summed `by` these columns (as columns, in sorted order)."""
     return cube.groupby(by, as_index=False, sort=True)[measures].sum()
+
+
+@dataclass(frozen=True)
+class ValueSummary:
+    """names: [category, segment_name, segments, total, valued]: segment rows, their value and
+    the rows with a value per category and name; buckets: [category, b, n, total, top]: rows with
+    a value per category and VALUE_BUCKET-rupee bucket of Lifetime_Value (top: the largest)."""
+
+    names: pd.DataFrame
+    buckets: pd.DataFrame
+
+
+def value_summary(conn: Connection, *, f: CustomerFilter) -> ValueSummary:
+    """The ValueSummary of every Customer_Segments row of the customers `f` selects: one pass
+    for the value figures of the segments page (totals, medians, histograms, category tree)."""
+    rows = filtered(
+        ss.Segment_Category.label("c"),
+        ss.Segment_Name.label("n"),
+        ss.Lifetime_Value.label("v"),
+        f=f,
+        anchor=customer_segments,
+    ).cte("filtered_segment_rows")
+    t = rows.c
+    bucket = floor_div(conn, t.v, VALUE_BUCKET)
+    names = select(literal(0), t.c, t.n, null(), func.count(), func.sum(t.v), func.count(t.v), null())
+    buckets = select(literal(1), t.c, null(), bucket, func.count(), func.sum(t.v), null(), func.max(t.v))
+    stmt = union_all(names.group_by(t.c, t.n), buckets.where(t.v.is_not(None)).group_by(t.c, bucket))
+    out = frame(conn, stmt, ["kind", "category", "segment_name", "b", "n", "total", "valued", "top"])
+    out["total"] = out["total"].fillna(0.0).astype(float)
+    names = out.loc[out["kind"] == 0, ["category", "segment_name", "n", "total", "valued"]]
+    names = names.rename(columns={"n": "segments"}).astype({"segments": int, "valued": int})
+    buckets = out.loc[out["kind"] == 1, ["category", "b", "n", "total", "top"]]
+    buckets = buckets.astype({"b": int, "n": int, "top": float})
+    return ValueSummary(names=names.reset_index(drop=True), buckets=buckets.reset_index(drop=True))

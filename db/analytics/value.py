@@ -17,9 +17,7 @@ from sqlalchemy import Connection, Select, case, func, literal, select
 
 from db.analytics.common import (
     empty,
-    filter_first,
     filtered,
-    floor_div,
     frame,
     from_rollup,
     label,
@@ -27,7 +25,7 @@ from db.analytics.common import (
     ordered,
     rolled_up,
 )
-from db.analytics.summary import Summary, grouped
+from db.analytics.summary import Summary, ValueSummary, grouped, value_summary
 from db.analytics.summary import summary as summarise
 from db.filters import CustomerFilter
 from db.models import (
@@ -47,63 +45,55 @@ sv = segment_value_rollup.c
 _BY_CATEGORY = ["category", "segments", "total", "mean", "median"]
 
 # Lifetime values are first counted in buckets of this many rupees in the database; histograms
-# and the Pareto curve are built from those few thousand buckets.
+# and medians are found from those few thousand buckets.
 VALUE_UNIT = float(VALUE_BUCKET)  # the bucket of segment_value_rollup
 DISTRIBUTION_BINS = 30
-# With a filter, medians are computed here from the values when there are at most this many.
-MEDIAN_FETCH_MAX = 200_000
 
 
-def _median(conn: Connection, f: CustomerFilter, category: str, n: int) -> float | None:
-    """Median Lifetime_Value of the category's segment rows: the middle row(s) by ORDER BY/OFFSET."""
-    if n == 0:
-        return None
-    stmt = (
-        filtered(ss.Lifetime_Value, f=f, anchor=customer_segments)
-        .where(filter_first(conn, f, ss.Segment_Category) == category, ss.Lifetime_Value.is_not(None))
-        .order_by(ss.Lifetime_Value)
-        .offset((n - 1) // 2)
-        .limit(1 if n % 2 else 2)
-    )
-    values = [float(v) for v in conn.execute(stmt).scalars()]
-    return sum(values) / len(values) if values else None
-
-
-def _medians_fetched(conn: Connection, f: CustomerFilter, categories: list[str]) -> list[float | None]:
-    stmt = filtered(ss.Segment_Category, ss.Lifetime_Value, f=f, anchor=customer_segments).where(
-        ss.Lifetime_Value.is_not(None)
-    )
-    rows = pd.DataFrame(conn.execute(stmt).all(), columns=["category", "value"])
-    rows["value"] = rows["value"].astype(float)
-    medians = rows.groupby("category")["value"].median()
-    return [float(medians[c]) if c in medians.index else None for c in categories]
-
-
-def by_category(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def by_category(conn: Connection, *, f: CustomerFilter, summary: ValueSummary | None = None) -> pd.DataFrame:
     """[category, segments, total, mean, median] of Lifetime_Value over all segment rows.
 
     mean and median ignore NULL values (segments counts every row).
     """
     if f.is_empty:
         return _by_category_rolled(conn)
-    stmt = filtered(
-        ss.Segment_Category,
-        func.count(),
-        func.sum(ss.Lifetime_Value),
-        func.count(ss.Lifetime_Value),
-        f=f,
-        anchor=customer_segments,
-    ).group_by(ss.Segment_Category)
-    raw = frame(conn, stmt, ["category", "segments", "total", "valued"])
+    vs = summary or value_summary(conn, f=f)
+    raw = vs.names.groupby("category", as_index=False)[["segments", "total", "valued"]].sum()
     if raw.empty:
         return empty(_BY_CATEGORY)
-    if raw["valued"].sum() > MEDIAN_FETCH_MAX:
-        medians = [_median(conn, f, c, int(n)) for c, n in zip(raw["category"], raw["valued"], strict=True)]
-    else:
-        # A filtered set of a few ten thousand rows: one query for the values of all categories
-        # rather than re-applying the filter for the middle row(s) of each.
-        medians = _medians_fetched(conn, f, list(raw["category"]))
+    base = filtered(ss.Lifetime_Value, f=f, anchor=customer_segments)
+    per = dict(tuple(vs.buckets.groupby("category")))
+    medians = [_median_in_buckets(conn, base, c, per[c]) if c in per else None for c in raw["category"]]
     return _by_category_frame(raw, medians)
+
+
+def _median_in_buckets(conn: Connection, base: Select, category: str, buckets: pd.DataFrame) -> float | None:
+    """The exact median of the category's values: the bucket holding the middle row(s) from the
+    counts per bucket, then those rows by ORDER BY/OFFSET on the (Segment_Category,
+    Lifetime_Value) index from that bucket on (`base`: the rows' SELECT, filtered or not)."""
+    b = buckets.sort_values("b")
+    counts = b["n"].to_numpy()
+    n = int(counts.sum())
+    if n == 0:
+        return None
+    k = (n - 1) // 2
+    cum = np.cumsum(counts)
+    i = int(np.searchsorted(cum, k, side="right"))
+    before = int(cum[i - 1]) if i else 0
+    return _median_at(conn, base, category, int(b["b"].iloc[i]), k - before, n)
+
+
+def _median_at(conn: Connection, base: Select, category: str, bucket: int, offset: int, n: int) -> float:
+    """The middle row(s) of the category's `n` values: the row(s) `offset` places into `bucket`."""
+    v = ss.Lifetime_Value
+    stmt = (
+        base.where(ss.Segment_Category == category, v >= _bound(v, bucket * VALUE_UNIT))
+        .order_by(v)
+        .offset(offset)
+        .limit(1 if n % 2 else 2)
+    )
+    values = [float(x) for x in conn.execute(stmt).scalars()]
+    return sum(values) / len(values)
 
 
 def _by_category_frame(raw: pd.DataFrame, medians: list) -> pd.DataFrame:
@@ -172,19 +162,10 @@ def _top_value(conn: Connection, category: str) -> float:
 
 
 def _median_rolled(conn: Connection, category: str, stats) -> float:
-    """The exact median of the category's values: the middle row(s) by ORDER BY/OFFSET on the
-    (Segment_Category, Lifetime_Value) index, from the bucket that holds them on."""
+    """The exact median of the category's values, from the bucket _rolled_stats() found."""
     n = int(stats["n"])
-    v = ss.Lifetime_Value
-    stmt = (
-        select(v)
-        .where(ss.Segment_Category == category, v >= _bound(v, int(stats["mid"]) * VALUE_UNIT))
-        .order_by(v)
-        .offset((n - 1) // 2 - int(stats["before"]))
-        .limit(1 if n % 2 else 2)
-    )
-    values = [float(x) for x in conn.execute(stmt).scalars()]
-    return sum(values) / len(values)
+    offset = (n - 1) // 2 - int(stats["before"])
+    return _median_at(conn, select(ss.Lifetime_Value), category, int(stats["mid"]), offset, n)
 
 
 def _histogram_rolled(conn: Connection, category: str, stats, bins: int) -> pd.DataFrame:
@@ -217,28 +198,6 @@ def _by_category_rolled(conn: Connection) -> pd.DataFrame:
     stats = _rolled_stats(conn)
     medians = [_median_rolled(conn, c, stats.loc[c]) if c in stats.index else None for c in raw["category"]]
     return _by_category_frame(raw, medians)
-
-
-def _value_buckets(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
-    """[category, b, n, total, top]: segment rows per category and VALUE_UNIT bucket of
-    Lifetime_Value (NULLs left out), for the histograms."""
-    bucket = floor_div(conn, ss.Lifetime_Value, VALUE_UNIT)
-    stmt = (
-        filtered(
-            ss.Segment_Category,
-            bucket.label("b"),
-            func.count(),
-            func.sum(ss.Lifetime_Value),
-            func.max(ss.Lifetime_Value),
-            f=f,
-            anchor=customer_segments,
-        )
-        .where(ss.Lifetime_Value.is_not(None))
-        .group_by(ss.Segment_Category, bucket)
-    )
-    out = frame(conn, stmt, ["category", "b", "n", "total", "top"])
-    out["b"] = out["b"].astype(int)
-    return out
 
 
 def _bin_plan(lo_bucket: int, p99_bucket: int, bins: int) -> tuple[float, float, int]:
@@ -283,7 +242,7 @@ def _bound(col, value: float):
     return literal(Decimal(f"{float(value):.2f}"), col.type)
 
 
-def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def distribution(conn: Connection, *, f: CustomerFilter, summary: ValueSummary | None = None) -> pd.DataFrame:
     """[category, bin_start, bin_end, segments]: histogram of Lifetime_Value per category.
 
     About 30 bins of a round width per category, from its lowest value to its 99th percentile;
@@ -295,7 +254,7 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
         categories = ordered(stats.index, CATEGORIES)
         hist = [_histogram_rolled(conn, c, stats.loc[c], DISTRIBUTION_BINS) for c in categories]
     else:
-        buckets = _value_buckets(conn, f)
+        buckets = (summary or value_summary(conn, f=f)).buckets
         categories = ordered(buckets["category"].unique(), CATEGORIES)
         hist = [_histogram(buckets[buckets["category"] == c], DISTRIBUTION_BINS) for c in categories]
     if not hist:
@@ -307,7 +266,9 @@ def distribution(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[cols]
 
 
-def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def category_tree(
+    conn: Connection, *, f: CustomerFilter, summary: ValueSummary | None = None
+) -> pd.DataFrame:
     """[category, segment_name, segments, total]: segment rows and value per category and name."""
     if f.is_empty:
         stmt = (
@@ -315,16 +276,10 @@ def category_tree(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
             .group_by(sv.Segment_Category, sv.Segment_Name)
             .having(func.sum(sv.segments) > 0)
         )
+        out = frame(conn, stmt, ["category", "segment_name", "segments", "total"])
     else:
-        stmt = filtered(
-            ss.Segment_Category,
-            ss.Segment_Name,
-            func.count(),
-            func.sum(ss.Lifetime_Value),
-            f=f,
-            anchor=customer_segments,
-        ).group_by(ss.Segment_Category, ss.Segment_Name)
-    out = frame(conn, stmt, ["category", "segment_name", "segments", "total"])
+        names = (summary or value_summary(conn, f=f)).names
+        out = names[["category", "segment_name", "segments", "total"]].copy()
     if out.empty:
         return out
     out["total"] = out["total"].fillna(0.0).astype(float)
