@@ -51,7 +51,7 @@ from sql_record import Recorder, statement_ms  # noqa: E402  (bench/, the script
 
 PAGES = ("overview", "demographics", "segments", "churn", "consent")
 DEFAULT_FILTER = "states=Maharashtra&categories=VIP"
-COLD_RUNS = 3
+COLD_RUNS = 5
 NOTHING = {"cities": "Atlantis"}
 # current_segment without its copies of Customer_Info columns (the naive approach joins those)
 CURRENT = ("Customer_ID", "Segment_ID", "Segment_Name", "Segment_Category", "Lifetime_Value", "Risk_Score")

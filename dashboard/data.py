@@ -99,6 +99,14 @@ def segment_summary(f: CustomerFilter) -> summary.Summary:
         return summary.summary(conn, f=f)
 
 
+@cached(reads=PREFERENCES)
+def preference_summary(f: CustomerFilter) -> summary.PreferenceSummary:
+    """The preference rows of the filtered customers, counted in one pass for the consent page."""
+    ready()
+    with _conn() as conn:
+        return summary.preference_summary(conn, f=f)
+
+
 @cached(reads=SEGMENTS)
 def value_summary(f: CustomerFilter) -> summary.ValueSummary:
     """All segment rows of the filtered customers, counted in one pass for the value figures."""
@@ -138,6 +146,7 @@ def _read(fn: Callable, reads: frozenset[str], *, summary_of: tuple | None = Non
 
 CURRENT = (segment_summary, _customer_filter)
 VALUES = (value_summary, _any_filter)
+PREFS = (preference_summary, _any_filter)
 
 new_per_month = _read(overview.new_per_month, INFO)
 status_mix = _read(overview.status_mix, INFO)
@@ -175,9 +184,9 @@ risk_vs_inactivity = _read(churn.risk_vs_inactivity, SEGMENTS, summary_of=CURREN
 value_risk_matrix = _read(churn.value_risk_matrix, SEGMENTS, summary_of=CURRENT)
 top_at_risk = _read(churn.top_at_risk, SEGMENTS)
 
-consent_rates = _read(consent.rates, PREFERENCES)
-language_time_zone = _read(consent.language_time_zone, PREFERENCES)
-reachable_by_channel = _read(consent.reachable_by_channel, PREFERENCES)
+consent_rates = _read(consent.rates, PREFERENCES, summary_of=PREFS)
+language_time_zone = _read(consent.language_time_zone, PREFERENCES, summary_of=PREFS)
+reachable_by_channel = _read(consent.reachable_by_channel, PREFERENCES, summary_of=PREFS)
 
 
 # Figures read off another cached read: one pass over the preferences serves both.

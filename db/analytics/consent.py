@@ -7,20 +7,17 @@ reachable_by_channel, which counts distinct customers.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, case, distinct, func, or_, select, true
+from sqlalchemy import Connection, distinct, func, or_, select, true
 
-from db.analytics.common import empty, filter_first, filtered, frame, label, ordered
+from db.analytics.common import empty, frame, label, ordered
+from db.analytics.summary import PreferenceSummary, preference_summary
+from db.analytics.summary import flag as _flag
 from db.filters import CustomerFilter
 from db.models import CHANNELS, customer_info, customer_preferences
 
 cp = customer_preferences.c
 ci = customer_info.c
 ALL = "All"
-
-
-def _flag(col):
-    """1 when the boolean is true, else 0 (NULL counts as not set); portable across backends."""
-    return func.sum(case((col, 1), else_=0))
 
 
 def _by_channel(df: pd.DataFrame) -> pd.DataFrame:
@@ -39,19 +36,20 @@ def channel_mix_of(rates_frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def rates(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def rates(conn: Connection, *, f: CustomerFilter, summary: PreferenceSummary | None = None) -> pd.DataFrame:
     """[channel, preferences, notification_rate, marketing_rate, newsletter_rate] per channel and
     a last row channel="All": the share (0..1) of preference rows with the flag true."""
-    stmt = filtered(
-        cp.Communication_Channel,
-        func.count(),
-        _flag(cp.Notification_Enabled),
-        _flag(cp.Marketing_Consent),
-        _flag(cp.Newsletter_Subscription),
-        f=f,
-        anchor=customer_preferences,
-    ).group_by(cp.Communication_Channel)
-    raw = frame(conn, stmt, ["channel", "preferences", "n", "m", "s"])
+    if f.is_empty:
+        stmt = select(
+            cp.Communication_Channel,
+            func.count(),
+            _flag(cp.Notification_Enabled),
+            _flag(cp.Marketing_Consent),
+            _flag(cp.Newsletter_Subscription),
+        ).group_by(cp.Communication_Channel)
+        raw = frame(conn, stmt, ["channel", "preferences", "n", "m", "s"])
+    else:
+        raw = (summary or preference_summary(conn, f=f)).channels.copy()
     cols = ["channel", "preferences", "notification_rate", "marketing_rate", "newsletter_rate"]
     if raw.empty:
         return empty(cols)
@@ -64,11 +62,15 @@ def rates(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return raw[cols]
 
 
-def language_time_zone(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def language_time_zone(
+    conn: Connection, *, f: CustomerFilter, summary: PreferenceSummary | None = None
+) -> pd.DataFrame:
     """[language, time_zone, preferences]: preference rows per (Preferred_Language, Time_Zone),
     grouped in the order of their covering index (no sort; a few dozen rows)."""
+    if not f.is_empty:
+        return (summary or preference_summary(conn, f=f)).pairs
     lang, zone = cp.Preferred_Language, cp.Time_Zone
-    stmt = filtered(lang, zone, func.count(), f=f, anchor=customer_preferences).group_by(lang, zone)
+    stmt = select(lang, zone, func.count()).group_by(lang, zone)
     return frame(conn, stmt, ["language", "time_zone", "preferences"])
 
 
@@ -117,30 +119,17 @@ def _reachable_unfiltered(conn: Connection) -> dict[str, int]:
     return out
 
 
-def reachable_by_channel(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def reachable_by_channel(
+    conn: Connection, *, f: CustomerFilter, summary: PreferenceSummary | None = None
+) -> pd.DataFrame:
     """[channel, reachable]: distinct customers reachable on each channel: a preference row for
     the channel with Notification_Enabled and Marketing_Consent true, and Account_Status 'Active'.
     Every channel of CHANNELS is listed (0 when none) unless nobody is reachable: empty frame."""
     if f.is_empty:
         counts = _reachable_unfiltered(conn)
     else:
-        stmt = (
-            filtered(
-                cp.Communication_Channel,
-                func.count(distinct(cp.Customer_ID)),
-                f=f,
-                anchor=customer_preferences,
-                needs=[customer_info],
-            )
-            .where(
-                # on SQLite not by the opted-in index: the filtered customers are fewer
-                filter_first(conn, f, cp.Notification_Enabled),
-                filter_first(conn, f, cp.Marketing_Consent),
-                ci.Account_Status == "Active",
-            )
-            .group_by(cp.Communication_Channel)
-        )
-        counts = dict(conn.execute(stmt).all())
+        reachable = (summary or preference_summary(conn, f=f)).reachable
+        counts = dict(zip(reachable["channel"], reachable["reachable"], strict=True))
     if not any(counts.values()):
         return empty(["channel", "reachable"])
     channels = ordered(set(CHANNELS) | set(counts), CHANNELS)

@@ -12,7 +12,9 @@ more than once) and groups them several ways:
   value at risk per state) and `logins` (customers and risk per days-since-last-login bin);
 - ValueSummary, of all their Customer_Segments rows: `names` (rows and value per category and
   segment name) and `buckets` (rows per category and 50-rupee value bucket, from which
-  histograms and the bucket of each median come).
+  histograms and the bucket of each median come);
+- PreferenceSummary, of all their Customer_Preferences rows: opt-in counts per channel,
+  rows per language and time zone, reachable customers per channel.
 
 The dashboards cache one of each per filter (dashboard.data) and pass it as `summary=` to every
 figure function that takes one; called without one, those functions build it themselves.
@@ -24,15 +26,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, case, func, literal, null, select, union_all
+from sqlalchemy import Connection, case, distinct, func, literal, null, select, true, union_all
 
 from db.analytics.common import filtered, floor_div, frame
 from db.filters import CustomerFilter
-from db.models import current_segment, customer_segments
+from db.models import current_segment, customer_info, customer_preferences, customer_segments
 from db.rollup import VALUE_BUCKET, risk_bin_sql, value_bin_sql
 
 cs = current_segment.c
 ss = customer_segments.c
+cp = customer_preferences.c
+ci = customer_info.c
 
 # Days since Last_Login: bins [start, end); end None = open. Customers who never logged in: "never".
 INACTIVITY_BINS = ((0, 30), (30, 60), (60, 90), (90, 180), (180, 365), (365, None))
@@ -143,3 +147,53 @@ def value_summary(conn: Connection, *, f: CustomerFilter) -> ValueSummary:
     buckets = out.loc[out["kind"] == 1, ["category", "b", "n", "total", "top"]]
     buckets = buckets.astype({"b": int, "n": int, "top": float})
     return ValueSummary(names=names.reset_index(drop=True), buckets=buckets.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class PreferenceSummary:
+    """channels: [channel, preferences, n, m, s]: preference rows and those with
+    Notification_Enabled / Marketing_Consent / Newsletter_Subscription true per channel;
+    pairs: [language, time_zone, preferences]; reachable: [channel, reachable]: distinct
+    customers with both opt-ins on the channel and an Active account."""
+
+    channels: pd.DataFrame
+    pairs: pd.DataFrame
+    reachable: pd.DataFrame
+
+
+def preference_summary(conn: Connection, *, f: CustomerFilter) -> PreferenceSummary:
+    """The PreferenceSummary of the Customer_Preferences rows of the customers `f` selects."""
+    rows = filtered(
+        cp.Communication_Channel.label("ch"),
+        cp.Preferred_Language.label("lang"),
+        cp.Time_Zone.label("tz"),
+        cp.Notification_Enabled.label("n"),
+        cp.Marketing_Consent.label("m"),
+        cp.Newsletter_Subscription.label("s"),
+        cp.Customer_ID.label("cid"),
+        ci.Account_Status.label("status"),
+        f=f,
+        anchor=customer_preferences,
+        needs=[customer_info],
+    ).cte("filtered_preferences")
+    t = rows.c
+    channels = select(literal(0), t.ch, null(), func.count(), flag(t.n), flag(t.m), flag(t.s))
+    pairs = select(literal(1), t.lang, t.tz, func.count(), null(), null(), null())
+    reachable = select(literal(2), t.ch, null(), func.count(distinct(t.cid)), null(), null(), null()).where(
+        t.n == true(), t.m == true(), t.status == "Active"
+    )
+    stmt = union_all(channels.group_by(t.ch), pairs.group_by(t.lang, t.tz), reachable.group_by(t.ch))
+    out = frame(conn, stmt, ["kind", "a", "b", "count", "n", "m", "s"])
+    part = {k: out.loc[out["kind"] == k].reset_index(drop=True) for k in (0, 1, 2)}
+    return PreferenceSummary(
+        channels=part[0][["a", "count", "n", "m", "s"]].set_axis(
+            ["channel", "preferences", "n", "m", "s"], axis=1
+        ),
+        pairs=part[1][["a", "b", "count"]].set_axis(["language", "time_zone", "preferences"], axis=1),
+        reachable=part[2][["a", "count"]].set_axis(["channel", "reachable"], axis=1),
+    )
+
+
+def flag(col):
+    """1 when the boolean is true, else 0 (NULL counts as not set); portable across backends."""
+    return func.sum(case((col, 1), else_=0))
