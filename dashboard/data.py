@@ -99,6 +99,14 @@ def segment_summary(f: CustomerFilter) -> summary.Summary:
         return summary.summary(conn, f=f)
 
 
+@cached(reads=INFO)
+def customer_summary(f: CustomerFilter) -> summary.CustomerSummary:
+    """The filtered customers counted per breakdown of the overview and demographics pages."""
+    ready()
+    with _conn() as conn:
+        return summary.customer_summary(conn, f=f)
+
+
 @cached(reads=PREFERENCES)
 def preference_summary(f: CustomerFilter) -> summary.PreferenceSummary:
     """The preference rows of the filtered customers, counted in one pass for the consent page."""
@@ -147,9 +155,10 @@ def _read(fn: Callable, reads: frozenset[str], *, summary_of: tuple | None = Non
 CURRENT = (segment_summary, _customer_filter)
 VALUES = (value_summary, _any_filter)
 PREFS = (preference_summary, _any_filter)
+CUSTOMERS = (customer_summary, _any_filter)
 
-new_per_month = _read(overview.new_per_month, INFO)
-status_mix = _read(overview.status_mix, INFO)
+new_per_month = _read(overview.new_per_month, INFO, summary_of=CUSTOMERS)
+status_mix = _read(overview.status_mix, INFO, summary_of=CUSTOMERS)
 segment_totals = _read(overview.segment_totals, SEGMENTS, summary_of=CURRENT)
 
 
@@ -158,17 +167,18 @@ def kpis(f: CustomerFilter) -> dict:
     """overview.kpis(), with the customer counts read off the (cached) status mix."""
     statuses = status_mix(f)
     ready()
+    seg = None if f.is_empty else customer_summary(f)
     with _conn() as conn:
-        return overview.kpis(conn, f=f, statuses=statuses)
+        return overview.kpis(conn, f=f, statuses=statuses, summary=seg)
 
 
-age_gender = _read(demographics.age_gender, INFO)
-gender_mix = _read(demographics.gender_mix, INFO)
-by_state = _read(demographics.by_state, INFO)
-by_city = _read(demographics.by_city, INFO)
-abroad = _read(demographics.abroad, INFO)
-join_cohorts = _read(demographics.join_cohorts, INFO)
-loyalty_distribution = _read(demographics.loyalty_distribution, INFO)
+age_gender = _read(demographics.age_gender, INFO, summary_of=CUSTOMERS)
+gender_mix = _read(demographics.gender_mix, INFO, summary_of=CUSTOMERS)
+by_state = _read(demographics.by_state, INFO, summary_of=CUSTOMERS)
+by_city = _read(demographics.by_city, INFO, summary_of=CUSTOMERS)
+abroad = _read(demographics.abroad, INFO, summary_of=CUSTOMERS)
+join_cohorts = _read(demographics.join_cohorts, INFO, summary_of=CUSTOMERS)
+loyalty_distribution = _read(demographics.loyalty_distribution, INFO, summary_of=CUSTOMERS)
 
 value_by_category = _read(value.by_category, SEGMENTS, summary_of=VALUES)
 value_distribution = _read(value.distribution, SEGMENTS, summary_of=VALUES)

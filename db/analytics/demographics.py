@@ -11,13 +11,13 @@ from db.analytics.common import (
     age_band,
     by_ranges,
     empty,
-    filtered,
     frame,
     label,
     nice_width,
     ordered,
 )
 from db.analytics.overview import _join_days
+from db.analytics.summary import CustomerSummary, customer_summary
 from db.filters import CustomerFilter
 from db.models import GENDERS, customer_info
 
@@ -25,15 +25,16 @@ ci = customer_info.c
 OTHER_STATES = "Other states"
 
 
-def age_gender(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def age_gender(
+    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[age_band, gender, customers]: bands 18-24 ... 65+ in that order, genders as in GENDERS.
 
     Grouped by the raw Age and Gender in the database (about 70 x 3 rows), banded here.
     Customers without an Age are left out; a NULL Gender is 'Unknown'.
     """
     # GROUP BY in the order of the (Gender, Age) index: read in index order, no sort.
-    stmt = filtered(ci.Gender, ci.Age, func.count(), f=f, anchor=customer_info).group_by(ci.Gender, ci.Age)
-    raw = frame(conn, stmt, ["gender", "age", "customers"]).dropna(subset=["age"])
+    raw = _people(conn, f, summary).dropna(subset=["age"])
     if raw.empty:
         return empty(["age_band", "gender", "customers"])
     raw["age_band"] = [age_band(int(a)) for a in raw["age"]]
@@ -50,10 +51,33 @@ def age_gender(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return out[["age_band", "gender", "customers"]]
 
 
-def gender_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def _people(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None) -> pd.DataFrame:
+    """[gender, age, customers] (the filter's summary, when there is a filter)."""
+    if not f.is_empty:
+        return (summary or customer_summary(conn, f=f)).people.copy()
+    # GROUP BY in the order of the (Gender, Age) index: read in index order, no sort.
+    stmt = select(ci.Gender, ci.Age, func.count()).group_by(ci.Gender, ci.Age)
+    return frame(conn, stmt, ["gender", "age", "customers"])
+
+
+def _places(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None, *keys) -> pd.DataFrame:
+    """[*keys, customers]: customers per value of these Customer_Info columns (NULLs included)."""
+    if not f.is_empty:
+        places = (summary or customer_summary(conn, f=f)).places
+        return places.groupby(list(keys), as_index=False, dropna=False)["customers"].sum()
+    cols = [ci[{"state": "State", "city": "City", "country": "Country"}[k]] for k in keys]
+    return frame(conn, select(*cols, func.count()).group_by(*cols), [*keys, "customers"])
+
+
+def gender_mix(
+    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[gender, customers] in the order of GENDERS (NULL as 'Unknown', last)."""
-    stmt = filtered(ci.Gender, func.count(), f=f, anchor=customer_info).group_by(ci.Gender)
-    raw = frame(conn, stmt, ["gender", "customers"])
+    if f.is_empty:
+        stmt = select(ci.Gender, func.count()).group_by(ci.Gender)
+        raw = frame(conn, stmt, ["gender", "customers"])
+    else:
+        raw = _people(conn, f, summary)[["gender", "customers"]]
     raw["gender"] = raw["gender"].map(label)
     counts = raw.groupby("gender")["customers"].sum()
     keys = ordered(counts.index, GENDERS)
@@ -67,10 +91,11 @@ def _by_largest(df: pd.DataFrame, key: list[str], value: str = "customers") -> p
     return df.sort_values([value, *key], ascending=[False] + [True] * len(key), ignore_index=True)
 
 
-def by_state(conn: Connection, *, f: CustomerFilter, top: int = 15) -> pd.DataFrame:
+def by_state(
+    conn: Connection, *, f: CustomerFilter, top: int = 15, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[state, customers]: the `top` states by customers, then one row 'Other states' (if any)."""
-    stmt = filtered(ci.State, func.count(), f=f, anchor=customer_info).group_by(ci.State)
-    raw = _by_largest(frame(conn, stmt, ["state", "customers"]), ["state"])
+    raw = _by_largest(_places(conn, f, summary, "state"), ["state"])
     head = raw.head(top)
     rest = raw.iloc[top:]
     if not rest.empty:
@@ -79,26 +104,30 @@ def by_state(conn: Connection, *, f: CustomerFilter, top: int = 15) -> pd.DataFr
     return head.reset_index(drop=True)
 
 
-def by_city(conn: Connection, *, f: CustomerFilter, top: int = 20) -> pd.DataFrame:
+def by_city(
+    conn: Connection, *, f: CustomerFilter, top: int = 20, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[city, state, customers]: the `top` (City, State) pairs by customers."""
-    stmt = filtered(ci.City, ci.State, func.count(), f=f, anchor=customer_info).group_by(ci.State, ci.City)
-    raw = _by_largest(frame(conn, stmt, ["city", "state", "customers"]), ["city", "state"])
+    raw = _by_largest(_places(conn, f, summary, "city", "state"), ["city", "state"])
     return raw.head(top).reset_index(drop=True)
 
 
-def abroad(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def abroad(conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None) -> pd.DataFrame:
     """[country, customers]: customers whose Country is set and is not 'India', largest first."""
-    stmt = (
-        filtered(ci.Country, func.count(), f=f, anchor=customer_info)
-        .where(ci.Country != "India")
-        .group_by(ci.Country)
-    )
-    return _by_largest(frame(conn, stmt, ["country", "customers"]), ["country"])
+    if f.is_empty:
+        stmt = select(ci.Country, func.count()).where(ci.Country != "India").group_by(ci.Country)
+        raw = frame(conn, stmt, ["country", "customers"])
+    else:
+        raw = _places(conn, f, summary, "country")
+        raw = raw[raw["country"].notna() & (raw["country"] != "India")]
+    return _by_largest(raw, ["country"])
 
 
-def join_cohorts(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def join_cohorts(
+    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[year, customers]: customers by the calendar year of their Join_Date."""
-    days = _join_days(conn, f)
+    days = _join_days(conn, f, summary)
     if days.empty:
         return empty(["year", "customers"])
     years = days["day"].to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
@@ -106,7 +135,9 @@ def join_cohorts(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
     return pd.DataFrame({"year": out.index.astype(int), "customers": out.to_numpy().astype(int)})
 
 
-def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20) -> pd.DataFrame:
+def loyalty_distribution(
+    conn: Connection, *, f: CustomerFilter, bins: int = 20, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[bin_start, bin_end, customers]: histogram of Loyalty_Points in at most `bins` round-width bins.
 
     Loyalty points are heavy-tailed, so the bins cover 0 .. the 99th percentile and the last bin
@@ -115,14 +146,13 @@ def loyalty_distribution(conn: Connection, *, f: CustomerFilter, bins: int = 20)
     """
     if by_ranges(conn, f):
         return _loyalty_by_ranges(conn, bins)
-    # One pass: customers per raw Loyalty_Points value (a few ten thousand distinct values at a
-    # million customers, far fewer once filtered), binned here.
-    stmt = (
-        filtered(ci.Loyalty_Points, func.count(), f=f, anchor=customer_info)
-        .where(ci.Loyalty_Points.is_not(None))
-        .group_by(ci.Loyalty_Points)
-    )
-    raw = frame(conn, stmt, ["points", "customers"])
+    if f.is_empty:
+        # customers per raw Loyalty_Points value (a few ten thousand values at a million), binned here
+        stmt = select(ci.Loyalty_Points, func.count()).group_by(ci.Loyalty_Points)
+        raw = frame(conn, stmt, ["points", "customers"])
+    else:
+        raw = (summary or customer_summary(conn, f=f)).points
+    raw = raw.dropna(subset=["points"])
     if raw.empty:
         return empty(LOYALTY_COLUMNS)
     raw = raw.sort_values("points")

@@ -6,10 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, case, func, type_coerce
+from sqlalchemy import Connection, String, case, func, select, type_coerce
 
 from db.analytics.common import empty, filtered, frame, from_rollup, label, num, rolled_up, value_times_risk
-from db.analytics.summary import Summary
+from db.analytics.summary import CustomerSummary, Summary, customer_summary
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import current_segment, current_segment_rollup, customer_info
 from db.rollup import RISK_STEP
@@ -37,6 +37,7 @@ def kpis(
     f: CustomerFilter,
     today: dt.date | None = None,
     statuses: pd.DataFrame | None = None,
+    summary: CustomerSummary | None = None,
 ) -> dict:
     """Headline numbers of the filtered customers (`statuses`: their status_mix(), when the
     caller has it already).
@@ -52,15 +53,20 @@ def kpis(
 
     # Customer side: counts by status ...
     if statuses is None:
-        statuses = status_mix(conn, f=f)
+        statuses = status_mix(conn, f=f, summary=summary)
     customers = int(statuses["customers"].sum())
     active = int(statuses.loc[statuses["status"] == "Active", "customers"].sum())
-    # ... and joins of the two months (a range on the Join_Date index).
-    joins = conn.execute(
-        filtered(ci.Join_Date, func.count(), f=f, anchor=customer_info)
-        .where(ci.Join_Date >= last_month, ci.Join_Date < next_month)
-        .group_by(ci.Join_Date)
-    ).all()
+    # ... and joins of the two months (a range on the Join_Date index, or the summary's days).
+    if f.is_empty:
+        joins = conn.execute(
+            select(ci.Join_Date, func.count())
+            .where(ci.Join_Date >= last_month, ci.Join_Date < next_month)
+            .group_by(ci.Join_Date)
+        ).all()
+    else:
+        days = (summary or customer_summary(conn, f=f)).days
+        joins = zip(days["day"].dt.date, days["customers"], strict=True)
+    joins = [(day, n) for day, n in joins if last_month <= day < next_month]
     new_this = sum(n for day, n in joins if day >= this_month)
     new_last = sum(n for day, n in joins if day < this_month)
     return {
@@ -122,12 +128,14 @@ def _summary_totals(cube: pd.DataFrame) -> tuple:
     return n, value, risk, cube.loc[high, "customers"].sum(), value_risk
 
 
-def _join_days(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
+def _join_days(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None = None) -> pd.DataFrame:
     """[day (datetime64), customers] per raw Join_Date (index scan; a few thousand rows), binned
     by the callers. SQLite's dates are read as their ISO text and parsed here in one vectorised
     step, not one Python date per row."""
+    if not f.is_empty:
+        return (summary or customer_summary(conn, f=f)).days.copy()
     day = type_coerce(ci.Join_Date, String) if conn.dialect.name == "sqlite" else ci.Join_Date
-    stmt = filtered(day, func.count(), f=f, anchor=customer_info).group_by(ci.Join_Date)
+    stmt = select(day, func.count()).group_by(ci.Join_Date)
     days = frame(conn, stmt, ["day", "customers"]).dropna(subset=["day"])
     days["day"] = pd.to_datetime(days["day"])
     return days
@@ -141,18 +149,25 @@ def _months(days: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return first + np.arange(len(counts)), counts.astype(np.int64)
 
 
-def new_per_month(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def new_per_month(
+    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[month (first day, datetime.date), customers]: joins per calendar month, gaps filled with 0."""
-    days = _join_days(conn, f)
+    days = _join_days(conn, f, summary)
     if days.empty:
         return empty(["month", "customers"])
     months, counts = _months(days)
     return pd.DataFrame({"month": months.astype("datetime64[D]").tolist(), "customers": counts.tolist()})
 
 
-def status_mix(conn: Connection, *, f: CustomerFilter) -> pd.DataFrame:
+def status_mix(
+    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
+) -> pd.DataFrame:
     """[status, customers]: customers per Account_Status (NULL as 'Unknown'), largest first."""
-    stmt = filtered(ci.Account_Status, func.count(), f=f, anchor=customer_info).group_by(ci.Account_Status)
-    out = frame(conn, stmt, ["status", "customers"])
+    if f.is_empty:
+        stmt = select(ci.Account_Status, func.count()).group_by(ci.Account_Status)
+        out = frame(conn, stmt, ["status", "customers"])
+    else:
+        out = (summary or customer_summary(conn, f=f)).statuses.copy()
     out["status"] = out["status"].map(label)
     return out.sort_values(["customers", "status"], ascending=[False, True], ignore_index=True)

@@ -14,7 +14,9 @@ more than once) and groups them several ways:
   segment name) and `buckets` (rows per category and 50-rupee value bucket, from which
   histograms and the bucket of each median come);
 - PreferenceSummary, of all their Customer_Preferences rows: opt-in counts per channel,
-  rows per language and time zone, reachable customers per channel.
+  rows per language and time zone, reachable customers per channel;
+- CustomerSummary, of the filtered customers themselves: customers per gender and age, per
+  place, per join date, per account status and per loyalty-points value.
 
 The dashboards cache one of each per filter (dashboard.data) and pass it as `summary=` to every
 figure function that takes one; called without one, those functions build it themselves.
@@ -26,7 +28,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, case, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 
 from db.analytics.common import filtered, floor_div, frame
 from db.filters import CustomerFilter
@@ -197,3 +213,66 @@ def preference_summary(conn: Connection, *, f: CustomerFilter) -> PreferenceSumm
 def flag(col):
     """1 when the boolean is true, else 0 (NULL counts as not set); portable across backends."""
     return func.sum(case((col, 1), else_=0))
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """Customers per value of the Customer_Info columns the overview and demographics pages
+    break down: people [gender, age, customers], places [state, city, country, customers],
+    days [day (datetime64), customers], statuses [status, customers], points [points, customers]
+    (NULLs kept as their own group)."""
+
+    people: pd.DataFrame
+    places: pd.DataFrame
+    days: pd.DataFrame
+    statuses: pd.DataFrame
+    points: pd.DataFrame
+
+
+def customer_summary(conn: Connection, *, f: CustomerFilter) -> CustomerSummary:
+    """The CustomerSummary of the customers `f` selects."""
+    day = type_coerce(ci.Join_Date, String) if conn.dialect.name == "sqlite" else ci.Join_Date
+    rows = filtered(
+        ci.Gender.label("g"),
+        ci.Age.label("a"),
+        ci.State.label("st"),
+        ci.City.label("ct"),
+        ci.Country.label("co"),
+        day.label("d"),
+        ci.Account_Status.label("s"),
+        ci.Loyalty_Points.label("p"),
+        f=f,
+        anchor=customer_info,
+    ).cte("filtered_customers")
+    t = rows.c
+    n = func.count()
+
+    def part(kind: int, texts=(), number=None, date=None):
+        # NULLs typed: PostgreSQL resolves untyped ones in the first branches to text
+        texts = [*texts, *[cast(null(), String)] * (3 - len(texts))]
+        number = cast(null(), Integer) if number is None else number
+        return select(literal(kind), *texts, number, cast(null(), t.d.type) if date is None else date, n)
+
+    stmt = union_all(
+        part(0, [t.g], t.a).group_by(t.g, t.a),
+        part(1, [t.st, t.ct, t.co]).group_by(t.st, t.ct, t.co),
+        part(2, date=t.d).group_by(t.d),
+        part(3, [t.s]).group_by(t.s),
+        part(4, number=t.p).group_by(t.p),
+    )
+    out = frame(conn, stmt, ["kind", "t1", "t2", "t3", "number", "day", "customers"])
+    out["customers"] = out["customers"].astype(int)
+
+    def pick(kind: int, columns: dict[str, str]) -> pd.DataFrame:
+        part = out.loc[out["kind"] == kind, [*columns, "customers"]].rename(columns=columns)
+        return part.reset_index(drop=True)
+
+    days = pick(2, {"day": "day"}).dropna(subset=["day"])
+    days["day"] = pd.to_datetime(days["day"])
+    return CustomerSummary(
+        people=pick(0, {"t1": "gender", "number": "age"}),
+        places=pick(1, {"t1": "state", "t2": "city", "t3": "country"}),
+        days=days,
+        statuses=pick(3, {"t1": "status"}),
+        points=pick(4, {"number": "points"}),
+    )
