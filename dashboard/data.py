@@ -154,6 +154,7 @@ def _read(fn: Callable, reads: frozenset[str], *, summary_of: tuple | None = Non
 
 CURRENT = (segment_summary, _customer_filter)
 VALUES = (value_summary, _any_filter)
+VALUES_CURRENT = (value_summary, _customer_filter)
 PREFS = (preference_summary, _any_filter)
 CUSTOMERS = (customer_summary, _any_filter)
 
@@ -183,8 +184,8 @@ loyalty_distribution = _read(demographics.loyalty_distribution, INFO, summary_of
 value_by_category = _read(value.by_category, SEGMENTS, summary_of=VALUES)
 value_distribution = _read(value.distribution, SEGMENTS, summary_of=VALUES)
 category_tree = _read(value.category_tree, SEGMENTS, summary_of=VALUES)
-engagement_by_category = _read(value.engagement_by_category, SEGMENTS, summary_of=CURRENT)
-pareto = _read(value.pareto, SEGMENTS, summary_of=CURRENT)
+engagement_by_category = _read(value.engagement_by_category, SEGMENTS, summary_of=VALUES_CURRENT)
+pareto = _read(value.pareto, SEGMENTS, summary_of=VALUES_CURRENT)
 
 risk_distribution = _read(churn.risk_distribution, SEGMENTS, summary_of=CURRENT)
 risk_heatmap = _read(churn.risk_heatmap, SEGMENTS, summary_of=CURRENT)

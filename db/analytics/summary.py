@@ -135,34 +135,60 @@ def grouped(cube: pd.DataFrame, by: list[str], measures: list[str]) -> pd.DataFr
 class ValueSummary:
     """names: [category, segment_name, segments, total, valued]: segment rows, their value and
     the rows with a value per category and name; buckets: [category, b, n, total, top]: rows with
-    a value per category and VALUE_BUCKET-rupee bucket of Lifetime_Value (top: the largest)."""
+    a value per category and VALUE_BUCKET-rupee bucket of Lifetime_Value (top: the largest);
+    engagement: [category, engagement, customers] and current_values: [b, n, total] (value
+    buckets, a NULL value as 0) of the customers' current segments."""
 
     names: pd.DataFrame
     buckets: pd.DataFrame
+    engagement: pd.DataFrame
+    current_values: pd.DataFrame
 
 
 def value_summary(conn: Connection, *, f: CustomerFilter) -> ValueSummary:
     """The ValueSummary of every Customer_Segments row of the customers `f` selects: one pass
-    for the value figures of the segments page (totals, medians, histograms, category tree)."""
+    for the figures of the segments page (totals, medians, histograms, category tree, and over
+    the current segments, which are among those rows, engagement mix and Pareto curve)."""
     rows = filtered(
         ss.Segment_Category.label("c"),
         ss.Segment_Name.label("n"),
         ss.Lifetime_Value.label("v"),
+        ss.Engagement_Level.label("e"),
+        (ss.Segment_ID == cs.Segment_ID).label("cur"),
         f=f,
         anchor=customer_segments,
+        needs=[current_segment],
     ).cte("filtered_segment_rows")
     t = rows.c
+    n = func.count()
     bucket = floor_div(conn, t.v, VALUE_BUCKET)
-    names = select(literal(0), t.c, t.n, null(), func.count(), func.sum(t.v), func.count(t.v), null())
-    buckets = select(literal(1), t.c, null(), bucket, func.count(), func.sum(t.v), null(), func.max(t.v))
-    stmt = union_all(names.group_by(t.c, t.n), buckets.where(t.v.is_not(None)).group_by(t.c, bucket))
+    value = func.coalesce(t.v, 0)
+    current_bucket = floor_div(conn, value, VALUE_BUCKET)
+    stmt = union_all(
+        select(literal(0), t.c, t.n, null(), n, func.sum(t.v), func.count(t.v), null()).group_by(t.c, t.n),
+        select(literal(1), t.c, null(), bucket, n, func.sum(t.v), null(), func.max(t.v))
+        .where(t.v.is_not(None))
+        .group_by(t.c, bucket),
+        select(literal(2), t.c, t.e, null(), n, null(), null(), null()).where(t.cur).group_by(t.c, t.e),
+        select(literal(3), null(), null(), current_bucket, n, func.sum(value), null(), null())
+        .where(t.cur)
+        .group_by(current_bucket),
+    )
     out = frame(conn, stmt, ["kind", "category", "segment_name", "b", "n", "total", "valued", "top"])
     out["total"] = out["total"].fillna(0.0).astype(float)
-    names = out.loc[out["kind"] == 0, ["category", "segment_name", "n", "total", "valued"]]
-    names = names.rename(columns={"n": "segments"}).astype({"segments": int, "valued": int})
-    buckets = out.loc[out["kind"] == 1, ["category", "b", "n", "total", "top"]]
-    buckets = buckets.astype({"b": int, "n": int, "top": float})
-    return ValueSummary(names=names.reset_index(drop=True), buckets=buckets.reset_index(drop=True))
+
+    def pick(kind: int, columns: dict[str, str], types: dict) -> pd.DataFrame:
+        part = out.loc[out["kind"] == kind, list(columns)].rename(columns=columns)
+        return part.astype(types).reset_index(drop=True)
+
+    same = {"category": "category", "b": "b", "n": "n", "total": "total"}
+    names = {"category": "category", "segment_name": "segment_name", "n": "segments", "total": "total"}
+    return ValueSummary(
+        names=pick(0, names | {"valued": "valued"}, {"segments": int, "valued": int}),
+        buckets=pick(1, same | {"top": "top"}, {"b": int, "n": int, "top": float}),
+        engagement=pick(2, {"category": "category", "segment_name": "engagement", "n": "customers"}, {}),
+        current_values=pick(3, {"b": "b", "n": "n", "total": "total"}, {"b": int, "n": int}),
+    )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ from db.analytics.common import (
     ordered,
     rolled_up,
 )
-from db.analytics.summary import Summary, ValueSummary, grouped, value_summary
-from db.analytics.summary import summary as summarise
+from db.analytics.summary import ValueSummary, value_summary
 from db.filters import CustomerFilter
 from db.models import (
     CATEGORIES,
@@ -290,7 +289,7 @@ def category_tree(
 
 
 def engagement_by_category(
-    conn: Connection, *, f: CustomerFilter, summary: Summary | None = None
+    conn: Connection, *, f: CustomerFilter, summary: ValueSummary | None = None
 ) -> pd.DataFrame:
     """[category, engagement, customers]: customers by current segment category and engagement."""
     if rolled_up(f):
@@ -303,9 +302,7 @@ def engagement_by_category(
         )
         out = frame(conn, stmt, ["category", "engagement", "customers"])
     else:
-        cube = (summary or summarise(conn, f=f)).cube
-        out = grouped(cube, ["category", "engagement"], ["customers"]).replace({"engagement": {"": None}})
-        out = out[out["customers"] > 0]
+        out = (summary or value_summary(conn, f=f)).engagement.copy()
     if out.empty:
         return out
     out["engagement"] = out["engagement"].map(label)
@@ -326,16 +323,14 @@ def _current_value_bins(conn: Connection, f: CustomerFilter) -> pd.DataFrame:
 
 
 def _pareto_curve(
-    conn: Connection, f: CustomerFilter, summary: Summary | None = None
+    conn: Connection, f: CustomerFilter, summary: ValueSummary | None = None
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Cumulative customers and value, richest bucket first (customers within a bucket are
     taken as equal: their bucket's mean). None without customers."""
     if rolled_up(f):
         buckets = _current_value_bins(conn, f)
     else:
-        cube = (summary or summarise(conn, f=f)).cube
-        buckets = grouped(cube, ["value_bin"], ["customers", "value_sum"])
-        buckets = buckets.set_axis(["b", "n", "total"], axis=1).query("n > 0")
+        buckets = (summary or value_summary(conn, f=f)).current_values
     if buckets.empty:
         return None
     per = buckets.groupby("b")[["n", "total"]].sum().sort_index(ascending=False)
@@ -352,7 +347,7 @@ def _share_at(curve, shares: np.ndarray) -> np.ndarray:
 
 
 def pareto(
-    conn: Connection, *, f: CustomerFilter, points: int = 100, summary: Summary | None = None
+    conn: Connection, *, f: CustomerFilter, points: int = 100, summary: ValueSummary | None = None
 ) -> pd.DataFrame:
     """[customer_share, value_share]: the Lorenz-style concentration curve, points+1 rows 0..1.
 
