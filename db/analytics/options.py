@@ -7,8 +7,10 @@ the sidebar offers every value in the database).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.dialects import sqlite
 
 from db.models import GENDERS, customer_info
 
@@ -27,42 +29,62 @@ def places(conn: Connection) -> list[tuple[str, str, str | None]]:
         named = {(s, ci) for s, ci, co in triples if co is not None}
         kept = [t for t in triples if t[2] is not None or (t[0], t[1]) not in named]
         return sorted(kept, key=lambda t: (t[0], t[1], t[2] or ""))
+    # Hundreds of one-row seeks: on the DBAPI cursor, with the statements compiled once, since
+    # SQLAlchemy's own execute would cost more than the seeks themselves.
+    cursor = conn.connection.cursor()
+    try:
+        return _skip_scan(lambda name, **params: cursor.execute(_sqlite_sql()[name], params).fetchone()[0])
+    finally:
+        cursor.close()
+
+
+def _skip_scan(seek) -> list[tuple[str, str, str | None]]:
+    """The places() triples, by `seek(statement name, **params)` -> the MIN it selects."""
     out = []
-    pair = _next_pair(conn, None, None)
+    pair = _next_pair(seek, None, None)
     while pair is not None:
         state, city = pair
         countries = []
-        country = conn.execute(_FIRST_COUNTRY, {"s": state, "c": city}).scalar()
+        country = seek("first_country", s=state, c=city)
         while country is not None:
             countries.append(country)
-            country = conn.execute(_NEXT_COUNTRY, {"s": state, "c": city, "after": country}).scalar()
+            country = seek("next_country", s=state, c=city, after=country)
         out += [(state, city, country) for country in countries or [None]]
-        pair = _next_pair(conn, state, city)
+        pair = _next_pair(seek, state, city)
     return out
 
 
-# The seeks of places(), built once: MIN of a column when the columns before it in the index are
-# fixed (every dialect reads it from the index).
+# The seeks of places(): MIN of a column when the columns before it in the index are fixed.
 _c = customer_info.c
-_FIRST_STATE = select(func.min(_c.State))
-_NEXT_STATE = select(func.min(_c.State)).where(_c.State > bindparam("after"))
-_FIRST_CITY = select(func.min(_c.City)).where(_c.State == bindparam("s"))
-_NEXT_CITY = select(func.min(_c.City)).where(_c.State == bindparam("s"), _c.City > bindparam("after"))
 _FIRST_COUNTRY = select(func.min(_c.Country)).where(_c.State == bindparam("s"), _c.City == bindparam("c"))
-_NEXT_COUNTRY = _FIRST_COUNTRY.where(_c.Country > bindparam("after"))
+_SEEKS = {
+    "first_state": select(func.min(_c.State)),
+    "next_state": select(func.min(_c.State)).where(_c.State > bindparam("after")),
+    "first_city": select(func.min(_c.City)).where(_c.State == bindparam("s")),
+    "next_city": select(func.min(_c.City)).where(_c.State == bindparam("s"), _c.City > bindparam("after")),
+    "first_country": _FIRST_COUNTRY,
+    "next_country": _FIRST_COUNTRY.where(_c.Country > bindparam("after")),
+}
 
 
-def _next_pair(conn: Connection, state: str | None, city: str | None) -> tuple[str, str] | None:
+@functools.cache
+def _sqlite_sql() -> dict[str, str]:
+    """The seeks compiled for sqlite3 with named parameters (:s, :c, :after)."""
+    dialect = sqlite.dialect(paramstyle="named")
+    return {name: str(stmt.compile(dialect=dialect)) for name, stmt in _SEEKS.items()}
+
+
+def _next_pair(seek, state: str | None, city: str | None) -> tuple[str, str] | None:
     if state is not None:
-        nxt = conn.execute(_NEXT_CITY, {"s": state, "after": city}).scalar()
+        nxt = seek("next_city", s=state, after=city)
         if nxt is not None:
             return state, nxt
-        state = conn.execute(_NEXT_STATE, {"after": state}).scalar()
+        state = seek("next_state", after=state)
     else:
-        state = conn.execute(_FIRST_STATE).scalar()
+        state = seek("first_state")
     if state is None:
         return None
-    return state, conn.execute(_FIRST_CITY, {"s": state}).scalar()
+    return state, seek("first_city", s=state)
 
 
 def countries(conn: Connection) -> list[str]:
