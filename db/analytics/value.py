@@ -67,9 +67,9 @@ def by_category(conn: Connection, *, f: CustomerFilter, summary: ValueSummary | 
 
 
 def _median_in_buckets(conn: Connection, base: Select, category: str, buckets: pd.DataFrame) -> float | None:
-    """The exact median of the category's values: the bucket holding the middle row(s) from the
+    """The exact median of the category's values: the buckets holding the middle row(s) from the
     counts per bucket, then those rows by ORDER BY/OFFSET on the (Segment_Category,
-    Lifetime_Value) index from that bucket on (`base`: the rows' SELECT, filtered or not)."""
+    Lifetime_Value) index within those buckets (`base`: the rows' SELECT, filtered or not)."""
     b = buckets.sort_values("b")
     counts = b["n"].to_numpy()
     n = int(counts.sum())
@@ -77,16 +77,30 @@ def _median_in_buckets(conn: Connection, base: Select, category: str, buckets: p
         return None
     k = (n - 1) // 2
     cum = np.cumsum(counts)
-    i = int(np.searchsorted(cum, k, side="right"))
-    before = int(cum[i - 1]) if i else 0
-    return _median_at(conn, base, category, int(b["b"].iloc[i]), k - before, n)
+    first, last = np.searchsorted(cum, [k, k + (n + 1) % 2], side="right")
+    before = int(cum[first - 1]) if first else 0
+    lo, hi = int(b["b"].iloc[first]), int(b["b"].iloc[last])
+    return _median_at(conn, base, category, lo, k - before, n, hi_bucket=hi)
 
 
-def _median_at(conn: Connection, base: Select, category: str, bucket: int, offset: int, n: int) -> float:
-    """The middle row(s) of the category's `n` values: the row(s) `offset` places into `bucket`."""
+def _median_at(
+    conn: Connection,
+    base: Select,
+    category: str,
+    bucket: int,
+    offset: int,
+    n: int,
+    hi_bucket: int | None = None,
+) -> float:
+    """The middle row(s) of the category's `n` values: the row(s) `offset` places into `bucket`
+    (and, when given, not past `hi_bucket`: with both bounds SQLite walks that stretch of the
+    index instead of sorting every row of a filter's customers)."""
     v = ss.Lifetime_Value
+    bounds = [v >= _bound(v, bucket * VALUE_UNIT)]
+    if hi_bucket is not None:
+        bounds.append(v < _bound(v, (hi_bucket + 1) * VALUE_UNIT))
     stmt = (
-        base.where(ss.Segment_Category == category, v >= _bound(v, bucket * VALUE_UNIT))
+        base.where(ss.Segment_Category == category, *bounds)
         .order_by(v)
         .offset(offset)
         .limit(1 if n % 2 else 2)

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from db import csv_io, rollup, writes
 from db.access import Actor
 from db.analytics import churn
+from db.analytics import value as value_figures
 from db.current_segment import refresh
+from db.filters import CustomerFilter
 from db.models import (
     current_segment,
     current_segment_rollup,
@@ -180,3 +182,21 @@ def test_an_import_keeps_the_rollups_in_step(conn):
     plan = csv_io.dry_run(conn, customers_csv=customers, segments_csv=segs)
     csv_io.commit_import(conn, actor=Actor("ada", "admin"), plan=plan, all_or_nothing=True)
     _assert_in_step(conn)
+
+
+@pytest.mark.parametrize(
+    ("values", "median"),
+    [
+        ([10, 20, 60, 130], 40.0),  # the two middle rows in neighbouring 50-rupee buckets
+        ([10, 20, 260, 900], 140.0),  # ... and in buckets far apart
+        ([10, 60, 70], 60.0),
+        ([5000], 5000.0),
+    ],
+)
+def test_filtered_median_spans_the_buckets_of_its_middle_rows(conn, values, median):
+    ids = [insert_customer(conn, State="Goa") for _ in values]
+    for customer_id, value in zip(ids, values, strict=True):
+        insert_segment(conn, customer_id, Segment_Category="VIP", Lifetime_Value=value)
+    refresh(conn, customer_ids=ids)
+    got = value_figures.by_category(conn, f=CustomerFilter(states=("Goa",)))
+    assert got.set_index("category").loc["VIP", "median"] == pytest.approx(median)
