@@ -6,6 +6,10 @@ only (the CustomerFilter itself, ints); each opens its own connection from resou
 
 Segment-based reads first make sure `current_segment` is in step with Customer_Segments
 (db.current_segment.ensure_fresh), at most once per cache TTL.
+
+Under a filter, a page's figures share one cached pass per filter (db.analytics.summary): each
+wrapper hands its function the summary it reads from (`summary_of`), so seven figures of the
+churn page cost one statement instead of seven.
 """
 
 from __future__ import annotations
