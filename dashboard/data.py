@@ -94,39 +94,6 @@ def join_date_range() -> tuple[dt.date, dt.date] | None:
 # --- Dashboards: one cached read per db.analytics function ------------------------------
 
 
-@cached(reads=SEGMENTS)
-def segment_summary(f: CustomerFilter) -> summary.Summary:
-    """The current segments of the customers a filter on customer fields selects, counted in one
-    pass (db.analytics.summary) for every customer-level figure of the page."""
-    ready()
-    with _conn() as conn:
-        return summary.summary(conn, f=f)
-
-
-@cached(reads=INFO)
-def customer_summary(f: CustomerFilter) -> summary.CustomerSummary:
-    """The filtered customers counted per breakdown of the overview and demographics pages."""
-    ready()
-    with _conn() as conn:
-        return summary.customer_summary(conn, f=f)
-
-
-@cached(reads=PREFERENCES)
-def preference_summary(f: CustomerFilter) -> summary.PreferenceSummary:
-    """The preference rows of the filtered customers, counted in one pass for the consent page."""
-    ready()
-    with _conn() as conn:
-        return summary.preference_summary(conn, f=f)
-
-
-@cached(reads=SEGMENTS)
-def value_summary(f: CustomerFilter) -> summary.ValueSummary:
-    """All segment rows of the filtered customers, counted in one pass for the value figures."""
-    ready()
-    with _conn() as conn:
-        return summary.value_summary(conn, f=f)
-
-
 def _customer_filter(f: CustomerFilter) -> bool:
     return not rolled_up(f)
 
@@ -155,6 +122,14 @@ def _read(fn: Callable, reads: frozenset[str], *, summary_of: tuple | None = Non
     wrapper.__doc__ = fn.__doc__
     return cached(reads=reads)(wrapper)
 
+
+# One pass per filter shared by a page's figures (db.analytics.summary): the filtered current
+# segments (churn), all segment rows (segments page), customers (overview, demographics),
+# preferences (consent).
+segment_summary = _read(summary.summary, SEGMENTS)
+value_summary = _read(summary.value_summary, SEGMENTS)
+customer_summary = _read(summary.customer_summary, INFO)
+preference_summary = _read(summary.preference_summary, PREFERENCES)
 
 CURRENT = (segment_summary, _customer_filter)
 VALUES = (value_summary, _any_filter)
