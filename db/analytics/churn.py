@@ -21,8 +21,7 @@ from db.analytics.common import (
     rolled_up,
     value_times_risk,
 )
-from db.analytics.summary import INACTIVITY_BINS, NEVER_BIN, Summary, grouped, login_bin
-from db.analytics.summary import midnight as _midnight
+from db.analytics.summary import INACTIVITY_BINS, NEVER_BIN, Summary, grouped, login_bin, login_bounds
 from db.analytics.summary import summary as summarise
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import CATEGORIES, ENGAGEMENT_LEVELS, current_segment, current_segment_rollup, customer_info
@@ -170,8 +169,7 @@ def _inactivity_by_ranges(conn: Connection, today: dt.date) -> pd.DataFrame:
     """[bin, risk sum, customers] of all current segments: one range sum per bin on the
     (Last_Login, Risk_Score) index, no CASE and no sort per row."""
     login = cs.Last_Login
-    # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
-    bounds = [_midnight(today - dt.timedelta(days=end - 1)) for _, end in INACTIVITY_BINS if end is not None]
+    bounds = login_bounds(today)
     never = select(literal(NEVER_BIN).label("bin"), func.sum(cs.Risk_Score), func.count())
     parts = [never.where(login.is_(None))]
     for i in range(len(INACTIVITY_BINS)):

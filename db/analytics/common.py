@@ -180,6 +180,12 @@ def ordered(values: Iterable, order: Sequence) -> list:
     return sorted(values, key=lambda v: (rank.get(v, len(order)), str(v)))
 
 
+def stored_date(conn: Connection, col):
+    """A DATE column as the database returns it fastest: on SQLite its stored ISO text (parse a
+    whole column with pd.to_datetime at once, not one Python date per row), elsewhere as is."""
+    return type_coerce(col, String) if conn.dialect.name == "sqlite" else col
+
+
 def floor_div(conn: Connection, expr, width: float):
     """floor(expr / width) as a SQL expression, for a non-negative `expr`.
 

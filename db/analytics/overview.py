@@ -6,9 +6,19 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, case, func, select, type_coerce
+from sqlalchemy import Connection, case, func, select
 
-from db.analytics.common import empty, filtered, frame, from_rollup, label, num, rolled_up, value_times_risk
+from db.analytics.common import (
+    empty,
+    filtered,
+    frame,
+    from_rollup,
+    label,
+    num,
+    rolled_up,
+    stored_date,
+    value_times_risk,
+)
 from db.analytics.summary import CustomerSummary, Summary, customer_summary
 from db.filters import RISK_HIGH_FROM, CustomerFilter
 from db.models import current_segment, current_segment_rollup, customer_info
@@ -130,12 +140,10 @@ def _summary_totals(cube: pd.DataFrame) -> tuple:
 
 def _join_days(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None = None) -> pd.DataFrame:
     """[day (datetime64), customers] per raw Join_Date (index scan; a few thousand rows), binned
-    by the callers. SQLite's dates are read as their ISO text and parsed here in one vectorised
-    step, not one Python date per row."""
+    by the callers."""
     if not f.is_empty:
         return (summary or customer_summary(conn, f=f)).days.copy()
-    day = type_coerce(ci.Join_Date, String) if conn.dialect.name == "sqlite" else ci.Join_Date
-    stmt = select(day, func.count()).group_by(ci.Join_Date)
+    stmt = select(stored_date(conn, ci.Join_Date), func.count()).group_by(ci.Join_Date)
     days = frame(conn, stmt, ["day", "customers"]).dropna(subset=["day"])
     days["day"] = pd.to_datetime(days["day"])
     return days

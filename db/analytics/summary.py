@@ -40,11 +40,10 @@ from sqlalchemy import (
     null,
     select,
     true,
-    type_coerce,
     union_all,
 )
 
-from db.analytics.common import filtered, floor_div, frame
+from db.analytics.common import filtered, floor_div, frame, stored_date
 from db.filters import CustomerFilter
 from db.models import current_segment, customer_info, customer_preferences, customer_segments
 from db.rollup import VALUE_BUCKET, risk_bin_sql, value_bin_sql
@@ -72,19 +71,20 @@ class Summary:
     logins: pd.DataFrame
 
 
-def midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time())
-
-
-def login_bin(login, today: dt.date):
-    """The INACTIVITY_BINS index of `login` as a CASE (NEVER_BIN when NULL).
+def login_bounds(today: dt.date) -> list[dt.datetime]:
+    """The lowest Last_Login of each closed INACTIVITY_BINS bin, newest first.
 
     Days since login = today - the calendar date of Last_Login; a bin [start, end) holds the
     logins on dates today-end+1 .. today-start (future logins count in the first bin).
     """
     # days < end  <=>  login date > today - end  <=>  Last_Login >= midnight of today-end+1
-    bounds = [midnight(today - dt.timedelta(days=end - 1)) for _, end in INACTIVITY_BINS if end is not None]
-    whens = [(login.is_(None), NEVER_BIN)] + [(login >= b, i) for i, b in enumerate(bounds)]
+    days = [end - 1 for _, end in INACTIVITY_BINS if end is not None]
+    return [dt.datetime.combine(today - dt.timedelta(days=d), dt.time()) for d in days]
+
+
+def login_bin(login, today: dt.date):
+    """The INACTIVITY_BINS index of `login` as a CASE (NEVER_BIN when NULL)."""
+    whens = [(login.is_(None), NEVER_BIN)] + [(login >= b, i) for i, b in enumerate(login_bounds(today))]
     return case(*whens, else_=len(INACTIVITY_BINS) - 1)
 
 
@@ -257,7 +257,7 @@ class CustomerSummary:
 
 def customer_summary(conn: Connection, *, f: CustomerFilter) -> CustomerSummary:
     """The CustomerSummary of the customers `f` selects."""
-    day = type_coerce(ci.Join_Date, String) if conn.dialect.name == "sqlite" else ci.Join_Date
+    day = stored_date(conn, ci.Join_Date)
     rows = filtered(
         ci.Gender.label("g"),
         ci.Age.label("a"),
