@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from db.current_segment import ensure_fresh
 from db.migrate import upgrade
 from db.models import customer_info
 
@@ -27,5 +26,4 @@ def prepare_database(engine: Engine, *, demo_customers: int) -> BootstrapReport:
 
         seed(engine, customers=demo_customers, seed=0)
         seeded = demo_customers
-    ensure_fresh(engine)
     return BootstrapReport(migrated=True, seeded=seeded)

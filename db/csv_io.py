@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection, select, update
 
-from db import audit, filters, masking, records, rollup
-from db import current_segment as current_segment_mod
+from db import audit, filters, masking, records
 from db.access import Actor, require
+from db.current_segment import current_segment
 from db.filters import CustomerFilter
-from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
     CUSTOMER_REQUIRED,
@@ -50,7 +50,7 @@ from db.validation import (
     validate_preference,
     validate_segment,
 )
-from db.writes import CURRENT_SEGMENT, SYNC_STATE, transaction
+from db.writes import transaction
 
 MAX_BYTES = 50 * 1024 * 1024
 LOOKUP_BATCH = 500
@@ -58,7 +58,7 @@ ERROR_COLUMNS = ["file", "row", "field", "rule"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ci = customer_info.c
-cs = current_segment.c
+cs = current_segment().c
 
 
 class ImportRejected(Exception):
@@ -114,7 +114,7 @@ def export_customers(
         cs.Engagement_Level,
     ]
     base = select(*columns).select_from(
-        customer_info.outerjoin(current_segment, cs.Customer_ID == ci.Customer_ID)
+        customer_info.outerjoin(current_segment(), cs.Customer_ID == ci.Customer_ID)
     )
     _, condition, _ = records.resolve_term(conn, f=f, query=query)
     base = filters.apply(base, f, segment_joined=True).where(condition)
@@ -251,6 +251,8 @@ class ImportResult:
     preferences_updated: int = 0
     segments_created: int = 0
     tables: frozenset[str] = frozenset()
+    # every customer whose rows the import created or changed (as WriteResult.customer_ids)
+    customer_ids: frozenset[int] = frozenset()
 
 
 def _batched(items: list, size: int = LOOKUP_BATCH):
@@ -452,7 +454,7 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
             "(download the error report, fix the rows and run the dry run again)"
         )
     at = audit.now()
-    audit_rows: list[dict] = []
+    audit_rows: list[tuple] = []
     try:
         with transaction(conn):
             created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
@@ -461,14 +463,8 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
             p_created, p_updated = _write_preferences(
                 conn, plan.preferences, email_to_id, actor, at, audit_rows
             )
-            segment_customers = sorted({email_to_id[s["_email"]] for s in plan.segments})
-            segments_before = rollup.segment_cells(conn, segment_customers) if plan.segments else None
             s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
             audit.write(conn, audit_rows)
-            if plan.segments:
-                current_segment_mod.refresh(
-                    conn, customer_ids=segment_customers, segments_before=segments_before
-                )
     except ValidationFailed as failed:
         raise ImportRejected(
             "the database changed since the dry run ("
@@ -479,7 +475,11 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
     if plan.preferences:
         tables.add("Customer_Preferences")
     if plan.segments:
-        tables |= {"Customer_Segments", CURRENT_SEGMENT, SYNC_STATE}
+        tables.add("Customer_Segments")
+    # every row written has its audit row (one per created row, one per changed field), naming
+    # its customer; rows found unchanged have none
+    at_customer = audit.AUDIT_COLUMNS.index("customer_id")
+    changed_ids = frozenset(row[at_customer] for row in audit_rows)
     return ImportResult(
         created=created,
         updated=updated,
@@ -488,6 +488,7 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
         preferences_updated=p_updated,
         segments_created=s_created,
         tables=frozenset(tables),
+        customer_ids=changed_ids,
     )
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from db.models import current_segment, customer_info
+from db.current_segment import current_segment
+from db.models import customer_info
 
 RISK_BANDS = ("Low", "Medium", "High")
 RISK_MEDIUM_FROM = 30
@@ -130,8 +131,8 @@ def customer_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
 
 
 def segment_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
-    """Conditions on the customer's current segment (table `current_segment`)."""
-    s = current_segment.c
+    """Conditions on the customer's current segment (db.current_segment.current_segment())."""
+    s = current_segment().c
     conds: list[ColumnElement[bool]] = []
     if f.categories:
         conds.append(s.Segment_Category.in_(f.categories))
@@ -145,13 +146,14 @@ def segment_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
 def apply(stmt: Select, f: CustomerFilter, *, segment_joined: bool = False) -> Select:
     """Add the filter's conditions to a select over Customer_Info.
 
-    Segment conditions need `current_segment`: pass segment_joined=True when the statement
+    Segment conditions need `current_segment()`: pass segment_joined=True when the statement
     already joins it; otherwise it is joined here when the filter uses it.
     """
     stmt = stmt.where(*customer_conditions(f))
     seg = segment_conditions(f)
     if seg:
         if not segment_joined:
-            stmt = stmt.join(current_segment, current_segment.c.Customer_ID == customer_info.c.Customer_ID)
+            current = current_segment()
+            stmt = stmt.join(current, current.c.Customer_ID == customer_info.c.Customer_ID)
         stmt = stmt.where(*seg)
     return stmt

@@ -20,8 +20,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, literal, or_, select
 
 from db import filters
+from db.current_segment import current_segment, latest_first
 from db.filters import CustomerFilter
-from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import normalize_phone
 
 PAGE_SIZE = 50
@@ -41,11 +42,14 @@ SEARCH_COLUMNS = (
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
 
 ci = customer_info.c
-cs = current_segment.c
+current = current_segment()  # one selectable: db.filters' segment conditions refer to it too
+cs = current.c
 
-# Sort keys: NOT NULL columns, each served by an index whose order is (key, Customer_ID), so a
-# page is read in index order and keyset comparisons are exact. Sorting by Risk_Score lists the
-# customers that have a current segment (inner join; the total says how many).
+# Sort keys: NOT NULL columns (Risk_Score: 0 for a NULL), so keyset comparisons are exact.
+# Customer_ID, Customer_Name and Email are read in the order of an index (key, Customer_ID); the
+# others are sorted (no index of ours serves them: the dashboards have their own copy). Sorting
+# by Risk_Score lists the customers that have a current segment (inner join; the total says how
+# many).
 SORTS = {
     "Customer_ID": ci.Customer_ID,
     "Customer_Name": ci.Customer_Name,
@@ -149,15 +153,15 @@ def _where(
         conds = [func.likely(and_(*conds))]
     seg = filters.segment_conditions(f)
     if seg and not segment_joined:
-        stmt = stmt.join(current_segment, cs.Customer_ID == ci.Customer_ID)
+        stmt = stmt.join(current, cs.Customer_ID == ci.Customer_ID)
     return stmt.where(*conds, *seg, condition)
 
 
 def _base(conn, f: CustomerFilter, condition, columns, *, sort: str, steer: bool) -> Select:
     if sort in _SEGMENT_SORTS:
-        joined = customer_info.join(current_segment, cs.Customer_ID == ci.Customer_ID)
+        joined = customer_info.join(current, cs.Customer_ID == ci.Customer_ID)
     else:
-        joined = customer_info.outerjoin(current_segment, cs.Customer_ID == ci.Customer_ID)
+        joined = customer_info.outerjoin(current, cs.Customer_ID == ci.Customer_ID)
     stmt = select(*columns).select_from(joined)
     return _where(stmt, f, condition, conn=conn, steer=steer, segment_joined=True)
 
@@ -180,16 +184,16 @@ def _search_columns():
 def _capped_count(
     conn: Connection, f: CustomerFilter, condition, cap: int, *, steer: bool, segment_required: bool = False
 ) -> int:
-    # Customer_Info alone (current_segment joined only when needed), stopping at cap + 1.
+    # Customer_Info alone (the current segment joined only when needed), stopping at cap + 1.
     seg = filters.segment_conditions(f)
     if seg and not filters.customer_conditions(f) and condition is _ALL:
-        # Only segment conditions: current_segment has one row per existing customer (foreign
-        # key), so counting it alone is exact and spares a join over a million customers.
+        # Only segment conditions: the current segments are one row per existing customer
+        # (foreign key), so counting them alone is exact and spares a join with Customer_Info.
         inner = select(cs.Customer_ID).where(*seg).limit(cap + 1).subquery()
         return conn.execute(select(func.count()).select_from(inner)).scalar_one()
     stmt = select(ci.Customer_ID)
     if segment_required:
-        stmt = stmt.join(current_segment, cs.Customer_ID == ci.Customer_ID)
+        stmt = stmt.join(current, cs.Customer_ID == ci.Customer_ID)
     stmt = _where(stmt, f, condition, conn=conn, steer=steer, segment_joined=segment_required)
     inner = stmt.limit(cap + 1).subquery()
     return conn.execute(select(func.count()).select_from(inner)).scalar_one()
@@ -222,14 +226,36 @@ def _keyset(
     return stmt.order_by(*order)
 
 
+def _page_select(conn, f, condition, sort, descending, after, limit, steer, sort_after_match) -> Select:
+    """The page's SELECT (limit + 1 rows, in page order).
+
+    Sorted by a Customer_Info column, the page's customers are found in Customer_Info alone (the
+    current segment joined there only for a segment filter) and only those limit + 1 rows are
+    joined with their current segment: a sort no index serves then sorts customers, not customers
+    joined with every current segment (by City at 1M customers on SQLite: 24 s -> 0.4 s).
+    """
+    keys = [] if sort == "Customer_ID" else [SORTS[sort].label("_sort_key")]
+    if sort in _SEGMENT_SORTS:
+        base = _base(conn, f, condition, [*_search_columns(), *keys], sort=sort, steer=steer)
+        return _keyset(base, sort, descending, after, sort_after_match=sort_after_match).limit(limit + 1)
+    ids = select(ci.Customer_ID.label("_page_id"), *keys).select_from(customer_info)
+    ids = _where(ids, f, condition, conn=conn, steer=steer, segment_joined=False)
+    page = _keyset(ids, sort, descending, after, sort_after_match=sort_after_match).limit(limit + 1)
+    page = page.subquery("page")
+    order = [page.c[name] for name in ("_sort_key", "_page_id") if name in page.c]
+    joined = page.join(customer_info, ci.Customer_ID == page.c._page_id).outerjoin(
+        current, cs.Customer_ID == ci.Customer_ID
+    )
+    stmt = select(*_search_columns(), *order[:-1]).select_from(joined)
+    return stmt.order_by(*(c.desc() if descending else c.asc() for c in order))
+
+
 def _page(
     conn, f, condition, sort, descending, after, limit, steer, sort_after_match=False
 ) -> tuple[pd.DataFrame, tuple | None]:
-    cols = _search_columns()
-    if sort != "Customer_ID" and sort in SORTS:
-        cols.append(SORTS[sort].label("_sort_key"))
-    base = _base(conn, f, condition, cols, sort=sort, steer=steer)
-    stmt = _keyset(base, sort, descending, after, sort_after_match=sort_after_match).limit(limit + 1)
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
+    stmt = _page_select(conn, f, condition, sort, descending, after, limit, steer, sort_after_match)
     result = conn.execute(stmt)
     rows = result.fetchall()
     frame = pd.DataFrame(rows[:limit], columns=list(result.keys()))
@@ -340,9 +366,7 @@ def customer_360(conn: Connection, *, customer_id: int) -> Customer360 | None:
     s = customer_segments.c
     current_id = conn.execute(select(cs.Segment_ID).where(cs.Customer_ID == customer_id)).scalar()
     segs = conn.execute(
-        select(customer_segments)
-        .where(s.Customer_ID == customer_id)
-        .order_by(s.Last_Updated.desc(), s.Segment_ID.desc())
+        select(customer_segments).where(s.Customer_ID == customer_id).order_by(*latest_first(s))
     )
     segments = pd.DataFrame(segs.fetchall(), columns=list(segs.keys()))
     segments["is_current"] = (

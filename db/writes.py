@@ -10,8 +10,9 @@ Every function:
   the row is re-read (SELECT ... FOR UPDATE where supported) and when any column differs,
   Conflict(changed={field: value now}) is raised and nothing is written;
 - writes one audit_log row per changed field in the same transaction;
-- refreshes current_segment for the customers touched;
-- returns WriteResult(tables=...) naming every table written, for cache invalidation.
+- returns WriteResult(tables=..., customer_ids=...) naming every table written (for cache
+  invalidation) and every customer whose rows in the three tables were created, changed or
+  deleted (for the analytics copy to re-read); nothing derived is stored in the database.
 
 Database errors become clear messages: a unique Email/Phone taken a moment ago ->
 ValidationFailed({"Email": "Email: already used by another customer"}); a lost connection or
@@ -41,8 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from db import audit, rollup
-from db import current_segment as current_segment_mod
+from db import audit
 from db.access import Actor, require
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
@@ -82,9 +82,7 @@ __all__ = [
 CUSTOMER = "Customer_Info"
 PREFERENCES = "Customer_Preferences"
 SEGMENTS = "Customer_Segments"
-CURRENT_SEGMENT = "current_segment"
 AUDIT = "audit_log"
-SYNC_STATE = "sync_state"
 
 
 class Conflict(Exception):
@@ -112,6 +110,9 @@ class WriteResult:
     tables: frozenset[str]
     record_id: int | None
     changed: tuple[str, ...] = field(default=())  # fields written (empty: nothing to do)
+    # every customer whose Customer_Info, Customer_Preferences or Customer_Segments rows the
+    # write created, changed or deleted (empty: nothing was written)
+    customer_ids: frozenset[int] = frozenset()
 
 
 # --- transaction and error translation --------------------------------------------------------
@@ -260,6 +261,11 @@ def _editable(data: Mapping, fields: tuple[str, ...]) -> dict:
     return {k: v for k, v in data.items() if k in fields}
 
 
+def _result(tables: set[str], record_id: int, changed: tuple[str, ...], customer_id: int) -> WriteResult:
+    """What a write that changed rows of one customer reports."""
+    return WriteResult(frozenset(tables), record_id, changed, customer_ids=frozenset({customer_id}))
+
+
 # --- customers -------------------------------------------------------------------------------
 
 
@@ -280,12 +286,7 @@ def create_customer(
             customer_id=new_id,
             changes={k: (None, v) for k, v in clean.items() if v is not None},
         )
-        current_segment_mod.refresh(conn, customer_ids=[new_id])
-    return WriteResult(
-        tables=frozenset({CUSTOMER, AUDIT, CURRENT_SEGMENT, SYNC_STATE}),
-        record_id=new_id,
-        changed=tuple(clean),
-    )
+    return _result({CUSTOMER, AUDIT}, new_id, tuple(clean), new_id)
 
 
 def update_customer(
@@ -325,7 +326,7 @@ def update_customer(
             customer_id=customer_id,
             changes=diff,
         )
-    return WriteResult(tables=frozenset({CUSTOMER, AUDIT}), record_id=customer_id, changed=tuple(diff))
+    return _result({CUSTOMER, AUDIT}, customer_id, tuple(diff), customer_id)
 
 
 def set_account_status(
@@ -345,7 +346,6 @@ def delete_customer(conn: Connection, *, actor: Actor, customer_id: int, confirm
             raise ValidationFailed({"confirm": "confirm: type the customer's email exactly to delete them"})
         rows = []
         at = audit.now()
-        segments_before = rollup.segment_cells(conn, [customer_id])
         for table, name in ((customer_preferences, PREFERENCES), (customer_segments, SEGMENTS)):
             pk = _pk(table)
             for child in conn.execute(select(table).where(table.c.Customer_ID == customer_id)).mappings():
@@ -368,15 +368,9 @@ def delete_customer(conn: Connection, *, actor: Actor, customer_id: int, confirm
             changes={k: (v, None) for k, v in current.items() if v is not None},
             at=at,
         )
-        # removes their current segment; their segment rows leave the rollup
-        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
         conn.execute(delete(customer_info).where(customer_info.c.Customer_ID == customer_id))
         audit.write(conn, rows)
-    return WriteResult(
-        tables=frozenset({CUSTOMER, PREFERENCES, SEGMENTS, CURRENT_SEGMENT, AUDIT, SYNC_STATE}),
-        record_id=customer_id,
-        changed=("*",),
-    )
+    return _result({CUSTOMER, PREFERENCES, SEGMENTS, AUDIT}, customer_id, ("*",), customer_id)
 
 
 # --- preferences -----------------------------------------------------------------------------
@@ -416,7 +410,7 @@ def add_preference(
             customer_id=customer_id,
             changes={k: (None, v) for k, v in clean.items()},
         )
-    return WriteResult(tables=frozenset({PREFERENCES, AUDIT}), record_id=new_id, changed=tuple(clean))
+    return _result({PREFERENCES, AUDIT}, new_id, tuple(clean), customer_id)
 
 
 def update_preference(
@@ -453,7 +447,7 @@ def update_preference(
             customer_id=customer_id,
             changes=diff,
         )
-    return WriteResult(tables=frozenset({PREFERENCES, AUDIT}), record_id=preference_id, changed=tuple(diff))
+    return _result({PREFERENCES, AUDIT}, preference_id, tuple(diff), customer_id)
 
 
 def delete_preference(conn: Connection, *, actor: Actor, preference_id: int) -> WriteResult:
@@ -472,12 +466,10 @@ def delete_preference(conn: Connection, *, actor: Actor, preference_id: int) -> 
             customer_id=current["Customer_ID"],
             changes={k: (v, None) for k, v in current.items() if v is not None and k != "Preference_ID"},
         )
-    return WriteResult(tables=frozenset({PREFERENCES, AUDIT}), record_id=preference_id, changed=("*",))
+    return _result({PREFERENCES, AUDIT}, preference_id, ("*",), current["Customer_ID"])
 
 
 # --- segments --------------------------------------------------------------------------------
-
-_SEGMENT_TABLES = frozenset({SEGMENTS, CURRENT_SEGMENT, AUDIT, SYNC_STATE})
 
 
 def add_segment(
@@ -487,7 +479,6 @@ def add_segment(
     clean = validate_segment(_editable(data, SEGMENT_FIELDS))
     with transaction(conn):
         _locked_row(conn, customer_info, customer_id, what="customer")
-        segments_before = rollup.segment_cells(conn, [customer_id])
         new_id = conn.execute(
             insert(customer_segments).values(Customer_ID=customer_id, Last_Updated=audit.now(), **clean)
         ).inserted_primary_key[0]
@@ -500,8 +491,7 @@ def add_segment(
             customer_id=customer_id,
             changes={k: (None, v) for k, v in clean.items()},
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
-    return WriteResult(tables=_SEGMENT_TABLES, record_id=new_id, changed=tuple(clean))
+    return _result({SEGMENTS, AUDIT}, new_id, tuple(clean), customer_id)
 
 
 def update_segment(
@@ -521,7 +511,6 @@ def update_segment(
         diff = _diff(customer_segments, current, clean)
         if not diff:
             return WriteResult(tables=frozenset(), record_id=segment_id)
-        segments_before = rollup.segment_cells(conn, [customer_id])
         conn.execute(
             update(customer_segments)
             .where(customer_segments.c.Segment_ID == segment_id)
@@ -536,8 +525,7 @@ def update_segment(
             customer_id=customer_id,
             changes=diff,
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
-    return WriteResult(tables=_SEGMENT_TABLES, record_id=segment_id, changed=tuple(diff))
+    return _result({SEGMENTS, AUDIT}, segment_id, tuple(diff), customer_id)
 
 
 def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteResult:
@@ -545,7 +533,6 @@ def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteR
     with transaction(conn):
         current = _locked_row(conn, customer_segments, segment_id, what="segment")
         customer_id = current["Customer_ID"]
-        segments_before = rollup.segment_cells(conn, [customer_id])
         conn.execute(delete(customer_segments).where(customer_segments.c.Segment_ID == segment_id))
         audit.record(
             conn,
@@ -556,5 +543,4 @@ def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteR
             customer_id=current["Customer_ID"],
             changes={k: (v, None) for k, v in current.items() if v is not None and k != "Segment_ID"},
         )
-        current_segment_mod.refresh(conn, customer_ids=[customer_id], segments_before=segments_before)
-    return WriteResult(tables=_SEGMENT_TABLES, record_id=segment_id, changed=("*",))
+    return _result({SEGMENTS, AUDIT}, segment_id, ("*",), customer_id)

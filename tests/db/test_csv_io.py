@@ -227,10 +227,11 @@ def test_preferences_and_segments_linked_by_email_and_customer_id(conn):
     }
     result = csv_io.commit_import(conn, actor=ADMIN, plan=plan, all_or_nothing=False)
     assert (result.preferences_created, result.segments_created) == (3, 2)
-    assert "current_segment" in result.tables
+    assert result.tables == {"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"}
     new_id = conn.execute(
         select(customer_info.c.Customer_ID).where(customer_info.c.Email == "new.linked@example.com")
     ).scalar_one()
+    assert result.customer_ids == {new_id, existing}
     channels = conn.execute(
         select(customer_preferences.c.Communication_Channel).where(
             customer_preferences.c.Customer_ID == new_id

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from db import records, writes
 from db.access import Actor
-from db.current_segment import refresh
 from db.filters import CustomerFilter
 from db.models import customer_info
 from tests.db.factories import customer_data, insert_customer, insert_segment
@@ -66,7 +65,6 @@ def test_keyset_paging_by_risk_score_with_ties(conn, descending):
         insert_segment(conn, cid, Risk_Score=(i * 7) % 5 * 10)  # 5 distinct scores: many ties
         ids.append(cid)
     insert_customer(conn, City="Riskpur")  # no segment: not listed when sorting by risk
-    refresh(conn, customer_ids=ids)
     f = CustomerFilter(cities=("Riskpur",))
     seen = _all_pages(conn, f=f, sort="Risk_Score", descending=descending)
     assert sorted(seen) == sorted(ids)
@@ -97,7 +95,6 @@ def test_filters_apply_including_segment_filters(conn):
     economy = insert_customer(conn, City="Zqcity", Account_Status="Active")
     insert_segment(conn, economy, Segment_Category="Economy")
     insert_customer(conn, City="Zqcity")  # no segment at all
-    refresh(conn, customer_ids=[vip, inactive_vip, economy])
     f = CustomerFilter(cities=("Zqcity",), categories=("VIP",), statuses=("Active",))
     page = records.search(conn, f=f)
     assert (_ids(page), page.total) == ([vip], 1)

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from db import writes
 from db.access import Actor, PermissionDenied
 from db.audit import audit_log
+from db.current_segment import current_segment
 from db.migrate import upgrade
-from db.models import current_segment, customer_info, customer_preferences, customer_segments
+from db.models import customer_info, customer_preferences, customer_segments
 from db.records import customer_360
 from tests.db.factories import (
     customer_data,
@@ -57,7 +58,8 @@ def test_create_writes_row_audit_and_reports_tables(conn):
     assert row["Email"] == "new@example.com"
     assert row["Phone"] == "+919876543210"
     assert row["Age"] is not None
-    assert {"Customer_Info", "audit_log", "current_segment"} <= result.tables
+    assert result.tables == {"Customer_Info", "audit_log"}
+    assert result.customer_ids == {result.record_id}
     rows = _audit(conn, customer_id=result.record_id)
     assert {r["action"] for r in rows} == {"create"}
     assert {r["username"] for r in rows} == {"esha"}
@@ -345,19 +347,15 @@ def test_delete_cascades_with_audit_for_every_record(conn):
         conn, actor=EDITOR, customer_id=cid, data={"Segment_Name": "New", "Segment_Category": "VIP"}
     )
     result = writes.delete_customer(conn, actor=EDITOR, customer_id=cid, confirm="gone@example.com")
-    assert {
-        "Customer_Info",
-        "Customer_Preferences",
-        "Customer_Segments",
-        "current_segment",
-        "audit_log",
-    } <= result.tables
+    assert result.tables == {"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"}
+    assert result.customer_ids == {cid}
     assert _row(conn, cid) is None
     assert (
         conn.execute(select(customer_preferences).where(customer_preferences.c.Customer_ID == cid)).first()
         is None
     )
-    assert conn.execute(select(current_segment).where(current_segment.c.Customer_ID == cid)).first() is None
+    cs = current_segment()
+    assert conn.execute(select(cs).where(cs.c.Customer_ID == cid)).first() is None
     deleted = _audit(conn, customer_id=cid, action="delete")
     tables = {(r["table_name"], r["record_id"]) for r in deleted}
     assert ("Customer_Info", cid) in tables
@@ -416,10 +414,9 @@ def test_segments_move_the_current_segment(conn):
         customer_id=cid,
         data={"Segment_Name": "Big spender", "Segment_Category": "VIP", "Risk_Score": "12.5"},
     )
-    assert "current_segment" in result.tables
-    current = (
-        conn.execute(select(current_segment).where(current_segment.c.Customer_ID == cid)).mappings().one()
-    )
+    assert result.tables == {"Customer_Segments", "audit_log"}
+    cs = current_segment()
+    current = conn.execute(select(cs).where(cs.c.Customer_ID == cid)).mappings().one()
     assert (current["Segment_ID"], current["Segment_Category"], current["Risk_Score"]) == (
         result.record_id,
         "VIP",
@@ -433,19 +430,9 @@ def test_segments_move_the_current_segment(conn):
     writes.update_segment(
         conn, actor=EDITOR, segment_id=result.record_id, original=loaded, changes={"Risk_Score": 80}
     )
-    assert (
-        conn.execute(
-            select(current_segment.c.Risk_Score).where(current_segment.c.Customer_ID == cid)
-        ).scalar()
-        == 80
-    )
+    assert conn.execute(select(cs.c.Risk_Score).where(cs.c.Customer_ID == cid)).scalar() == 80
     writes.delete_segment(conn, actor=EDITOR, segment_id=result.record_id)
-    assert (
-        conn.execute(
-            select(current_segment.c.Segment_ID).where(current_segment.c.Customer_ID == cid)
-        ).scalar()
-        == old
-    )
+    assert conn.execute(select(cs.c.Segment_ID).where(cs.c.Customer_ID == cid)).scalar() == old
     fields = {
         (r["action"], r["field"]) for r in _audit(conn, customer_id=cid, table_name="Customer_Segments")
     }

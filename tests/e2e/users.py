@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from db.access import Actor
-from db.current_segment import ensure_fresh
 from db.demo import seed
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -17,7 +16,6 @@ def prepare_with_users(url: str, *, customers: int = 2000) -> None:
     engine = make_engine(url)
     upgrade(engine)
     seed(engine, customers=customers, seed=7)
-    ensure_fresh(engine)
     with engine.connect() as conn:
         admin = create_user(
             conn, actor=None, username="ada", display_name="Ada Admin", email=None, role="admin",

@@ -11,7 +11,6 @@ import streamlit as st
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
-from db.current_segment import refresh
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import customer_info, customer_preferences, customer_segments
@@ -82,7 +81,6 @@ def build_template(path: Path) -> dict[str, int]:
                         Last_Updated=when,
                     )
                 )
-            refresh(conn, customer_ids=[ids["priya"], ids["script"]])
         return ids
     finally:
         engine.dispose()

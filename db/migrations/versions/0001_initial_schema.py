@@ -180,7 +180,8 @@ def upgrade() -> None:
     _create_index(op.f('ix_current_segment_Lifetime_Value'), 'current_segment', ['Lifetime_Value'], unique=False)
     _create_index('ix_current_segment_state_risk_value', 'current_segment', ['State', 'Risk_Score', 'Lifetime_Value'], unique=False)
     _create_index(op.f('ix_current_segment_Last_Login_Risk_Score'), 'current_segment', ['Last_Login', 'Risk_Score'], unique=False)
-    _create_sync_trigger()
+    # (a trigger on Customer_Info that copied State and Last_Login into current_segment was
+    # created here until revision 0005 removed it: nothing of ours goes on the customer's tables)
     _create_table('sync_state',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('watermark', sa.String(length=255), nullable=False),
@@ -188,36 +189,7 @@ def upgrade() -> None:
     )
 
 
-# current_segment keeps copies of Customer_Info.State and Last_Login: this trigger copies every
-# update of those columns (refresh() in db/current_segment.py copies them on inserts).
-SYNC_TRIGGER = 'trg_customer_info_current_segment'
-_SYNC_UPDATE = (
-    'UPDATE current_segment SET "State" = NEW."State", "Last_Login" = NEW."Last_Login" '
-    'WHERE "Customer_ID" = NEW."Customer_ID"'
-)
-
-
-def _create_sync_trigger() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == 'sqlite':
-        op.execute(
-            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE OF "State", "Last_Login" ON "Customer_Info" '
-            f'BEGIN {_SYNC_UPDATE}; END'
-        )
-    elif dialect == 'postgresql':
-        op.execute(
-            f'CREATE FUNCTION {SYNC_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ '
-            f'BEGIN {_SYNC_UPDATE}; RETURN NEW; END $$'
-        )
-        op.execute(
-            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE OF "State", "Last_Login" ON "Customer_Info" '
-            f'FOR EACH ROW EXECUTE FUNCTION {SYNC_TRIGGER}()'
-        )
-    else:  # MySQL / MariaDB
-        op.execute(
-            f'CREATE TRIGGER {SYNC_TRIGGER} AFTER UPDATE ON `Customer_Info` FOR EACH ROW '
-            + _SYNC_UPDATE.replace('"', '`')
-        )
+SYNC_TRIGGER = 'trg_customer_info_current_segment'  # dropped where an older revision made it
 
 
 def _drop_sync_trigger() -> None:
