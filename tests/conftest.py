@@ -56,13 +56,11 @@ def fresh_engine(backend, tmp_path):
 
 @pytest.fixture(scope="session")
 def seeded_engine(backend, tmp_path_factory):
-    from db.current_segment import ensure_fresh
     from db.demo import seed
 
     with fresh_database(backend, tmp_path_factory.mktemp("seeded")) as engine:
         upgrade(engine)
         seed(engine, customers=SEEDED_CUSTOMERS, seed=SEED)
-        ensure_fresh(engine)
         yield engine
 
 
@@ -76,3 +74,11 @@ def cheap_hashes(monkeypatch):
     fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(users, "_hasher", fast)
     monkeypatch.setattr(users, "_DUMMY_HASH", fast.hash("dummy password"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _analytics_copies_in_tmp(tmp_path_factory):
+    """Analytics copies made by tests go to a temporary folder, never under data/."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYTICS_DIR", str(tmp_path_factory.mktemp("analytics")))
+        yield

@@ -4,206 +4,107 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, literal, select, union_all
+from sqlalchemy import func, select
 
-from db.analytics.common import (
-    AGE_BANDS,
-    age_band,
-    by_ranges,
-    empty,
-    frame,
-    label,
-    nice_width,
-    ordered,
-)
-from db.analytics.overview import _join_days
-from db.analytics.summary import CustomerSummary, customer_summary
+from db.analytics import run
+from db.analytics.common import empty, nice_width, sort_by
+from db.analytics.metrics import AGE_BANDS, age_band_of, known
+from db.analytics.schema import customers
+from db.analytics.where import filtered
 from db.filters import CustomerFilter
-from db.models import GENDERS, customer_info
+from db.models import GENDERS
 
-ci = customer_info.c
+c = customers.c
 OTHER_STATES = "Other states"
+HOME_COUNTRY = "India"
+LOYALTY_COLUMNS = ["bin_start", "bin_end", "customers"]
 
 
-def age_gender(
-    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
-    """[age_band, gender, customers]: bands 18-24 ... 65+ in that order, genders as in GENDERS.
-
-    Grouped by the raw Age and Gender in the database (about 70 x 3 rows), banded here.
-    Customers without an Age are left out; a NULL Gender is 'Unknown'.
-    """
-    # GROUP BY in the order of the (Gender, Age) index: read in index order, no sort.
-    raw = _people(conn, f, summary).dropna(subset=["age"])
-    if raw.empty:
-        return empty(["age_band", "gender", "customers"])
-    raw["age_band"] = [age_band(int(a)) for a in raw["age"]]
-    raw["gender"] = raw["gender"].map(label)
-    out = raw.groupby(["age_band", "gender"], as_index=False)["customers"].sum()
-    band_rank = {b: i for i, b in enumerate(AGE_BANDS)}
-    gender_rank = {g: i for i, g in enumerate(GENDERS)}
-    out = out.sort_values(
-        ["age_band", "gender"],
-        key=lambda s: s.map(band_rank if s.name == "age_band" else gender_rank).fillna(99),
-        ignore_index=True,
-    )
+def _counts(con, f: CustomerFilter, *dims, where=()) -> pd.DataFrame:
+    stmt = filtered(select(*dims, func.count().label("customers")), f).where(*where).group_by(*dims)
+    out = run.frame(con, stmt)
     out["customers"] = out["customers"].astype(int)
+    return out
+
+
+def age_gender(con, *, f: CustomerFilter) -> pd.DataFrame:
+    """[age_band, gender, customers]: bands 18-24 ... 65+ in that order, genders as in GENDERS
+    (NULL as 'Unknown', last). Customers without an age are left out."""
+    band = age_band_of(c.Age).label("age_band")
+    out = _counts(con, f, band, known(c.Gender).label("gender"), where=[c.Age.is_not(None)])
+    if out.empty:
+        return empty(["age_band", "gender", "customers"])
+    out = sort_by(sort_by(out, "gender", GENDERS), "age_band", AGE_BANDS)
     return out[["age_band", "gender", "customers"]]
 
 
-def _people(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None) -> pd.DataFrame:
-    """[gender, age, customers] (the filter's summary, when there is a filter)."""
-    if not f.is_empty:
-        return (summary or customer_summary(conn, f=f)).people.copy()
-    # GROUP BY in the order of the (Gender, Age) index: read in index order, no sort.
-    stmt = select(ci.Gender, ci.Age, func.count()).group_by(ci.Gender, ci.Age)
-    return frame(conn, stmt, ["gender", "age", "customers"])
-
-
-def _places(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None, *keys) -> pd.DataFrame:
-    """[*keys, customers]: customers per value of these Customer_Info columns (NULLs included)."""
-    if not f.is_empty:
-        places = (summary or customer_summary(conn, f=f)).places
-        return places.groupby(list(keys), as_index=False, dropna=False)["customers"].sum()
-    cols = [ci[{"state": "State", "city": "City", "country": "Country"}[k]] for k in keys]
-    return frame(conn, select(*cols, func.count()).group_by(*cols), [*keys, "customers"])
-
-
-def gender_mix(
-    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
+def gender_mix(con, *, f: CustomerFilter) -> pd.DataFrame:
     """[gender, customers] in the order of GENDERS (NULL as 'Unknown', last)."""
-    if f.is_empty:
-        stmt = select(ci.Gender, func.count()).group_by(ci.Gender)
-        raw = frame(conn, stmt, ["gender", "customers"])
-    else:
-        raw = _people(conn, f, summary)[["gender", "customers"]]
-    raw["gender"] = raw["gender"].map(label)
-    counts = raw.groupby("gender")["customers"].sum()
-    keys = ordered(counts.index, GENDERS)
-    return pd.DataFrame(
-        {"gender": keys, "customers": [int(counts[k]) for k in keys]}, columns=["gender", "customers"]
-    )
+    out = _counts(con, f, known(c.Gender).label("gender"))
+    return sort_by(out, "gender", GENDERS)[["gender", "customers"]]
 
 
-def _by_largest(df: pd.DataFrame, key: list[str], value: str = "customers") -> pd.DataFrame:
-    """Largest `value` first, ties by the key columns (sorted in Python: same on every backend)."""
-    return df.sort_values([value, *key], ascending=[False] + [True] * len(key), ignore_index=True)
+def _largest(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.sort_values(["customers", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True)
 
 
-def by_state(
-    conn: Connection, *, f: CustomerFilter, top: int = 15, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
+def by_state(con, *, f: CustomerFilter, top: int = 15) -> pd.DataFrame:
     """[state, customers]: the `top` states by customers, then one row 'Other states' (if any)."""
-    raw = _by_largest(_places(conn, f, summary, "state"), ["state"])
-    head = raw.head(top)
-    rest = raw.iloc[top:]
+    raw = _largest(_counts(con, f, known(c.State).label("state")), ["state"])
+    head, rest = raw.head(top), raw.iloc[top:]
     if not rest.empty:
         other = pd.DataFrame({"state": [OTHER_STATES], "customers": [int(rest["customers"].sum())]})
         head = pd.concat([head, other], ignore_index=True)
     return head.reset_index(drop=True)
 
 
-def by_city(
-    conn: Connection, *, f: CustomerFilter, top: int = 20, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
+def by_city(con, *, f: CustomerFilter, top: int = 20) -> pd.DataFrame:
     """[city, state, customers]: the `top` (City, State) pairs by customers."""
-    raw = _by_largest(_places(conn, f, summary, "city", "state"), ["city", "state"])
-    return raw.head(top).reset_index(drop=True)
+    raw = _counts(con, f, known(c.City).label("city"), known(c.State).label("state"))
+    return _largest(raw, ["city", "state"]).head(top)[["city", "state", "customers"]]
 
 
-def abroad(conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None) -> pd.DataFrame:
-    """[country, customers]: customers whose Country is set and is not 'India', largest first."""
-    if f.is_empty:
-        stmt = select(ci.Country, func.count()).where(ci.Country != "India").group_by(ci.Country)
-        raw = frame(conn, stmt, ["country", "customers"])
-    else:
-        raw = _places(conn, f, summary, "country")
-        raw = raw[raw["country"].notna() & (raw["country"] != "India")]
-    return _by_largest(raw, ["country"])
+def abroad(con, *, f: CustomerFilter) -> pd.DataFrame:
+    """[country, customers]: customers whose country is set and is not India, largest first."""
+    raw = _counts(con, f, c.Country.label("country"), where=[c.Country != HOME_COUNTRY])
+    return _largest(raw, ["country"])[["country", "customers"]]
 
 
-def join_cohorts(
-    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
-    """[year, customers]: customers by the calendar year of their Join_Date."""
-    days = _join_days(conn, f, summary)
-    if days.empty:
-        return empty(["year", "customers"])
-    years = days["day"].to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
-    out = days.groupby(years)["customers"].sum()
-    return pd.DataFrame({"year": out.index.astype(int), "customers": out.to_numpy().astype(int)})
-
-
-def loyalty_distribution(
-    conn: Connection, *, f: CustomerFilter, bins: int = 20, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
-    """[bin_start, bin_end, customers]: histogram of Loyalty_Points in at most `bins` round-width bins.
-
-    Loyalty points are heavy-tailed, so the bins cover 0 .. the 99th percentile and the last bin
-    also holds everything above it (its bin_end is the maximum). Customers with NULL points are
-    left out.
-    """
-    if by_ranges(conn, f):
-        return _loyalty_by_ranges(conn, bins)
-    if f.is_empty:
-        # customers per raw Loyalty_Points value (a few ten thousand values at a million), binned here
-        stmt = select(ci.Loyalty_Points, func.count()).group_by(ci.Loyalty_Points)
-        raw = frame(conn, stmt, ["points", "customers"])
-    else:
-        raw = (summary or customer_summary(conn, f=f)).points
-    raw = raw.dropna(subset=["points"])
+def join_cohorts(con, *, f: CustomerFilter) -> pd.DataFrame:
+    """[year, customers]: customers by the calendar year of their join date (none: left out)."""
+    year = func.year(c.Join_Date).label("year")
+    raw = _counts(con, f, year, where=[c.Join_Date.is_not(None)])
     if raw.empty:
+        return empty(["year", "customers"])
+    raw["year"] = raw["year"].astype(int)
+    return raw.sort_values("year", ignore_index=True)[["year", "customers"]]
+
+
+def loyalty_distribution(con, *, f: CustomerFilter, bins: int = 20) -> pd.DataFrame:
+    """[bin_start, bin_end, customers]: histogram of loyalty points in at most `bins` round-width
+    bins. Points are heavy-tailed, so the bins cover 0 .. the 99th percentile and the last bin
+    also holds everything above it (its bin_end is the maximum). NULL points are left out."""
+    pts = c.Loyalty_Points
+    stats = run.one(
+        con,
+        filtered(
+            select(
+                func.count(pts).label("n"),
+                func.max(pts).label("top"),
+                func.quantile_disc(pts, 0.99).label("p99"),
+            ),
+            f,
+        ),
+    )
+    if not stats["n"]:
         return empty(LOYALTY_COLUMNS)
-    raw = raw.sort_values("points")
-    points = raw["points"].to_numpy(dtype=np.int64)
-    cum = np.cumsum(raw["customers"].to_numpy())
-    # 99th percentile: the value at 0-based position int((n - 1) * 0.99) of the sorted points
-    p99 = int(points[np.searchsorted(cum, int((cum[-1] - 1) * 0.99) + 1)])
-    width, nbins = _loyalty_bins(p99, bins)
-    idx = np.minimum(points // width, nbins - 1)
-    per = np.bincount(idx, weights=raw["customers"].to_numpy(), minlength=nbins)
-    return _loyalty_frame(width, per, int(points[-1]))
-
-
-LOYALTY_COLUMNS = ["bin_start", "bin_end", "customers"]
-
-
-def _loyalty_bins(p99: int, bins: int) -> tuple[int, int]:
-    """(width, number of bins): round-width bins from 0 that cover 0 .. p99."""
+    p99, top = max(int(stats["p99"]), 0), int(stats["top"])
     width = max(1, int(nice_width(p99 + 1, bins)))
-    return width, max(1, min(bins, -(-(p99 + 1) // width)))
-
-
-def _loyalty_frame(width: int, per, top: int) -> pd.DataFrame:
-    nbins = len(per)
+    nbins = max(1, min(bins, -(-(p99 + 1) // width)))
+    idx = func.least(func.greatest(pts, 0) // width, nbins - 1).label("bin")
+    raw = _counts(con, f, idx, where=[pts.is_not(None)])
+    per = np.zeros(nbins, dtype=np.int64)
+    per[raw["bin"].astype(int).to_numpy()] = raw["customers"].to_numpy()
     ends = [(i + 1) * width for i in range(nbins)]
     ends[-1] = max(ends[-1], top)
-    return pd.DataFrame(
-        {
-            "bin_start": [i * width for i in range(nbins)],
-            "bin_end": ends,
-            "customers": np.asarray(per).astype(int),
-        }
-    )
-
-
-def _loyalty_by_ranges(conn: Connection, bins: int) -> pd.DataFrame:
-    """loyalty_distribution() of all customers from the Loyalty_Points index: the 99th
-    percentile by OFFSET, then one range count per bin (no row of points comes back)."""
-    pts = ci.Loyalty_Points
-    n, top = conn.execute(select(func.count(pts), func.max(pts))).one()
-    if not n:
-        return empty(LOYALTY_COLUMNS)
-    p99 = conn.execute(
-        select(pts).where(pts.is_not(None)).order_by(pts).offset(int((n - 1) * 0.99)).limit(1)
-    ).scalar_one()
-    width, nbins = _loyalty_bins(int(p99), bins)
-    parts = []
-    for i in range(nbins):
-        upper = [pts < (i + 1) * width] if i < nbins - 1 else []
-        parts.append(select(literal(i).label("bin"), func.count()).where(pts >= i * width, *upper))
-    per = np.zeros(nbins)
-    for i, count in conn.execute(union_all(*parts)).all():  # labelled: a parallel plan reorders
-        per[int(i)] = count
-    return _loyalty_frame(width, per, int(top))
+    return pd.DataFrame({"bin_start": [i * width for i in range(nbins)], "bin_end": ends, "customers": per})

@@ -1,181 +1,81 @@
-"""Overview page: headline numbers, joins per month, account status mix."""
+"""Overview: headline numbers of the filtered customers, joins per month, account status mix."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import func, select
 
-from db.analytics.common import (
-    empty,
-    filtered,
-    frame,
-    from_rollup,
-    label,
-    num,
-    rolled_up,
-    stored_date,
-    value_times_risk,
-)
-from db.analytics.summary import CustomerSummary, Summary, customer_summary
-from db.filters import RISK_HIGH_FROM, CustomerFilter
-from db.models import current_segment, current_segment_rollup, customer_info
-from db.rollup import RISK_STEP
+from db.analytics import metrics, run
+from db.analytics.common import empty, num
+from db.analytics.metrics import known
+from db.analytics.schema import customers
+from db.analytics.where import filtered
+from db.filters import CustomerFilter
 
-ci = customer_info.c
-cs = current_segment.c
-rc = current_segment_rollup.c
+c = customers.c
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
+def same_days_last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """(first, last) day of last month's stretch that matches this month to date: 1-15 Nov for
+    15 Dec; the last day is clamped to the month's length (1-28 Feb for 30 Mar)."""
+    first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    length = calendar.monthrange(first.year, first.month)[1]
+    return first, first.replace(day=min(today.day, length))
 
 
-def _previous_month(first: dt.date) -> dt.date:
-    return (first - dt.timedelta(days=1)).replace(day=1)
-
-
-def _next_month(first: dt.date) -> dt.date:
-    return (first + dt.timedelta(days=32)).replace(day=1)
-
-
-def kpis(
-    conn: Connection,
-    *,
-    f: CustomerFilter,
-    today: dt.date | None = None,
-    statuses: pd.DataFrame | None = None,
-    summary: CustomerSummary | None = None,
-) -> dict:
-    """Headline numbers of the filtered customers (`statuses`: their status_mix(), when the
-    caller has it already).
-
-    customers, active (Account_Status 'Active'), active_share (0..1, None without customers),
-    new_this_month / new_last_month (Join_Date in the calendar month of `today` / the one before),
-    and the segment_totals() of their current segments.
-    """
+def kpis(con, *, f: CustomerFilter, today: dt.date | None = None) -> dict:
+    """The KPI tiles of the filtered customers (metrics.KPI_KEYS), and new_this_month (joined in
+    this month up to `today`) with new_last_month (joined on the same days of last month)."""
     today = today or dt.date.today()
-    this_month = _month_start(today)
-    last_month = _previous_month(this_month)
-    next_month = _next_month(this_month)
-
-    # Customer side: counts by status ...
-    if statuses is None:
-        statuses = status_mix(conn, f=f, summary=summary)
-    customers = int(statuses["customers"].sum())
-    active = int(statuses.loc[statuses["status"] == "Active", "customers"].sum())
-    # ... and joins of the two months (a range on the Join_Date index, or the summary's days).
-    if f.is_empty:
-        joins = conn.execute(
-            select(ci.Join_Date, func.count())
-            .where(ci.Join_Date >= last_month, ci.Join_Date < next_month)
-            .group_by(ci.Join_Date)
-        ).all()
-    else:
-        days = (summary or customer_summary(conn, f=f)).days
-        joins = zip(days["day"].dt.date, days["customers"], strict=True)
-    joins = [(day, n) for day, n in joins if last_month <= day < next_month]
-    new_this = sum(n for day, n in joins if day >= this_month)
-    new_last = sum(n for day, n in joins if day < this_month)
-    return {
-        "customers": int(customers),
-        "active": int(active),
-        "active_share": (active / customers) if customers else None,
-        "new_this_month": int(new_this),
-        "new_last_month": int(new_last),
-        **segment_totals(conn, f=f),
-    }
-
-
-def segment_totals(conn: Connection, *, f: CustomerFilter, summary: Summary | None = None) -> dict:
-    """Over the filtered customers' current segments: segments (how many), total_lifetime_value,
-    avg_risk (None without segments), high_risk (Risk_Score >= 70) and value_at_risk (sum of
-    Lifetime_Value * Risk_Score / 100). From the rollup, the `summary` when given, or one pass."""
-    if rolled_up(f):
-        seg = conn.execute(_rollup_totals(f)).one()
-    elif summary is not None:
-        seg = _summary_totals(summary.cube)
-    else:
-        seg = conn.execute(_filtered_totals(f)).one()
-    segments = int(seg[0] or 0)  # a SUM on the rollup: NULL without rows, Decimal on MariaDB
-    return {
-        "segments": segments,
-        "total_lifetime_value": num(seg[1]),
-        "avg_risk": None if not segments else num(seg[2]) / segments,
-        "high_risk": int(seg[3] or 0),
-        "value_at_risk": num(seg[4]) / 100.0,
-    }
-
-
-def _rollup_totals(f: CustomerFilter):
-    return from_rollup(
-        func.sum(rc.customers),
-        func.sum(rc.value_sum),
-        func.sum(rc.risk_sum),
-        func.sum(case((rc.risk_bin * RISK_STEP >= RISK_HIGH_FROM, rc.customers), else_=0)),
-        func.sum(rc.value_risk_sum),
-        f=f,
+    last_from, last_to = same_days_last_month(today)
+    this_from = today.replace(day=1)
+    stmt = filtered(
+        select(
+            *metrics.columns(*metrics.KPI_KEYS, "scored"),
+            func.count().filter(c.Join_Date.between(this_from, today)).label("new_this_month"),
+            func.count().filter(c.Join_Date.between(last_from, last_to)).label("new_last_month"),
+        ),
+        f,
     )
+    row = run.one(con, stmt)
+    out = {k: row[k] for k in row}
+    for key in (
+        "customers",
+        "active",
+        "high_risk",
+        "not_scored",
+        "scored",
+        "new_this_month",
+        "new_last_month",
+    ):
+        out[key] = int(out[key] or 0)
+    for key in ("total_lifetime_value", "value_at_risk"):
+        out[key] = num(out[key])
+    for key in ("avg_risk", "active_share", "value_at_risk_share"):
+        out[key] = None if out[key] is None or pd.isna(out[key]) else float(out[key])
+    return out
 
 
-def _filtered_totals(f: CustomerFilter):
-    return filtered(
-        func.count(),
-        func.sum(cs.Lifetime_Value),
-        func.sum(cs.Risk_Score),
-        func.sum(case((cs.Risk_Score >= RISK_HIGH_FROM, 1), else_=0)),
-        func.sum(value_times_risk(cs)),
-        f=f,
-        anchor=current_segment,
-    )
-
-
-def _summary_totals(cube: pd.DataFrame) -> tuple:
-    high = cube["risk_bin"] * RISK_STEP >= RISK_HIGH_FROM
-    n, value, risk, value_risk = cube[["customers", "value_sum", "risk_sum", "value_risk_sum"]].sum()
-    return n, value, risk, cube.loc[high, "customers"].sum(), value_risk
-
-
-def _join_days(conn: Connection, f: CustomerFilter, summary: CustomerSummary | None = None) -> pd.DataFrame:
-    """[day (datetime64), customers] per raw Join_Date (index scan; a few thousand rows), binned
-    by the callers."""
-    if not f.is_empty:
-        return (summary or customer_summary(conn, f=f)).days.copy()
-    stmt = select(stored_date(conn, ci.Join_Date), func.count()).group_by(ci.Join_Date)
-    days = frame(conn, stmt, ["day", "customers"]).dropna(subset=["day"])
-    days["day"] = pd.to_datetime(days["day"])
-    return days
-
-
-def _months(days: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(months, customers): every calendar month (datetime64[M]) from the first to the last join."""
-    month = days["day"].to_numpy().astype("datetime64[M]")
-    first = month.min()
-    counts = np.bincount((month - first).astype(np.int64), weights=days["customers"].to_numpy())
-    return first + np.arange(len(counts)), counts.astype(np.int64)
-
-
-def new_per_month(
-    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
-    """[month (first day, datetime.date), customers]: joins per calendar month, gaps filled with 0."""
-    days = _join_days(conn, f, summary)
-    if days.empty:
+def new_per_month(con, *, f: CustomerFilter) -> pd.DataFrame:
+    """[month (first day, datetime.date), customers]: joins per calendar month, gaps filled with 0.
+    Customers without a join date are left out."""
+    month = func.date_trunc("month", c.Join_Date).label("month")
+    stmt = filtered(select(month, func.count().label("customers")), f).where(c.Join_Date.is_not(None))
+    raw = run.frame(con, stmt.group_by(month).order_by(month))
+    if raw.empty:
         return empty(["month", "customers"])
-    months, counts = _months(days)
-    return pd.DataFrame({"month": months.astype("datetime64[D]").tolist(), "customers": counts.tolist()})
+    months = pd.date_range(raw["month"].min(), raw["month"].max(), freq="MS")
+    counts = raw.set_index(pd.to_datetime(raw["month"]))["customers"].reindex(months, fill_value=0)
+    return pd.DataFrame({"month": [m.date() for m in months], "customers": counts.astype(int).tolist()})
 
 
-def status_mix(
-    conn: Connection, *, f: CustomerFilter, summary: CustomerSummary | None = None
-) -> pd.DataFrame:
-    """[status, customers]: customers per Account_Status (NULL as 'Unknown'), largest first."""
-    if f.is_empty:
-        stmt = select(ci.Account_Status, func.count()).group_by(ci.Account_Status)
-        out = frame(conn, stmt, ["status", "customers"])
-    else:
-        out = (summary or customer_summary(conn, f=f)).statuses.copy()
-    out["status"] = out["status"].map(label)
+def status_mix(con, *, f: CustomerFilter) -> pd.DataFrame:
+    """[status, customers]: customers per account status (NULL as 'Unknown'), largest first."""
+    status = known(c.Account_Status).label("status")
+    stmt = filtered(select(status, func.count().label("customers")), f).group_by(status)
+    out = run.frame(con, stmt)
+    out["customers"] = out["customers"].astype(int)
     return out.sort_values(["customers", "status"], ascending=[False, True], ignore_index=True)
