@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard import style
 from dashboard.style import number, percent, rupees
+from db.analytics.metrics import UNKNOWN
 
 NO_MATCH = "No customers match these filters. Widen or clear the filters in the sidebar."
 
@@ -445,11 +446,11 @@ def _rupees_by_category(df: pd.DataFrame, *, value: str, count: str, label: str,
 
 
 def value_total_by_category(df: pd.DataFrame) -> go.Figure:
-    """[category, segments, total, mean, median] -> total lifetime value per category (drill: categories)."""
+    """[category, customers, total, mean, median] -> total lifetime value per category (drill: categories)."""
     return _rupees_by_category(
         df,
         value="total",
-        count="segments",
+        count="customers",
         label="Lifetime value",
         title="Total lifetime value by segment category",
     )
@@ -497,7 +498,10 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
         "ticktext": [rupees(t, digits=0) for t in ticks],
     }
     return _figure(
-        traces, "Mean (●) and median (◆) value per segment", xaxis=xaxis, yaxis={"autorange": "reversed"}
+        traces,
+        "Mean (●) and median (◆) lifetime value per customer",
+        xaxis=xaxis,
+        yaxis={"autorange": "reversed"},
     )
 
 
@@ -508,14 +512,14 @@ def _panels(n: int, spacing: float = 0.07) -> list[tuple[float, float]]:
 
 
 def value_distribution(df: pd.DataFrame) -> go.Figure:
-    """[category, bin_start, bin_end, segments] -> one histogram per category (own value scale)."""
+    """[category, bin_start, bin_end, customers] -> one histogram per category (own value scale)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
     traces, axes, titles = [], {}, []
     for i, (cat, domain) in enumerate(zip(cats, _panels(max(1, len(cats))), strict=False), start=1):
         part = df[df["category"] == cat]
         suffix = "" if i == 1 else str(i)
         color = style.color_for(style.CATEGORY_COLORS, cat)
-        bars = _histogram_bars(part, "segments", color, "segments", fmt=rupees)
+        bars = _histogram_bars(part, "customers", color, "customers", fmt=rupees)
         traces.append(bars | {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
         # Ticks inside the panel only: a last tick on the right edge runs into the next panel's ₹0.
         top = _max(part["bin_end"])
@@ -530,9 +534,13 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
         }
         axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0]}
         titles.append(_panel_title(cat, sum(domain) / 2))
-    axes.setdefault("yaxis", {}).update(title=_title("Segments"), tickformat=",d")
+    axes.setdefault("yaxis", {}).update(title=_title("Customers"), tickformat=",d")
     return _figure(
-        traces, "Lifetime value distribution per segment category", bargap=0.04, annotations=titles, **axes
+        traces,
+        "Lifetime value distribution per segment category (customers)",
+        bargap=0.04,
+        annotations=titles,
+        **axes,
     )
 
 
@@ -551,7 +559,7 @@ def _panel_title(text: str, x: float) -> dict:
 
 
 def category_tree(df: pd.DataFrame) -> go.Figure:
-    """[category, segment_name, segments, total] -> treemap: category -> segment name, area = value."""
+    """[category, segment_name, customers, total] -> treemap: category -> segment name, area = value."""
     ids, labels, parents, values, colors, hover, text = [], [], [], [], [], [], []
     for cat in [c for c in style.CATEGORY_ORDER if c in set(df["category"])]:
         part = df[df["category"] == cat]
@@ -562,16 +570,16 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
         values.append(float(part["total"].sum()))
         colors.append(style.color_for(style.CATEGORY_COLORS, cat))
         hover.append(
-            f"<b>{cat}</b><br>{rupees(part['total'].sum())}<br>{number(part['segments'].sum())} segments"
+            f"<b>{cat}</b><br>{rupees(part['total'].sum())}<br>{number(part['customers'].sum())} customers"
         )
-        for name, n, total in zip(part["segment_name"], part["segments"], part["total"], strict=True):
+        for name, n, total in zip(part["segment_name"], part["customers"], part["total"], strict=True):
             ids.append(f"{cat}/{name}")
             labels.append(str(name))
             text.append("<br>".join(str(name).split()))
             parents.append(cat)
             values.append(float(total))
             colors.append(style.color_for(style.CATEGORY_COLORS, cat))
-            hover.append(f"<b>{name}</b> ({cat})<br>{rupees(total)}<br>{number(n)} segments")
+            hover.append(f"<b>{name}</b> ({cat})<br>{rupees(total)}<br>{number(n)} customers")
     tree = {
         "type": "treemap",
         "ids": ids,
@@ -601,7 +609,8 @@ def engagement_by_category(df: pd.DataFrame) -> go.Figure:
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
     totals = df.groupby("category")["customers"].sum()
     traces = []
-    for level in style.ENGAGEMENT_ORDER:
+    present = set(df["engagement"])
+    for level in [e for e in style.ENGAGEMENT_ORDER if e in present or e != UNKNOWN]:
         counts = df[df["engagement"] == level].set_index("category")["customers"].reindex(cats, fill_value=0)
         shares = [counts[c] / (totals.get(c, 0) or 1) for c in cats]
         traces.append(

@@ -17,9 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, export
+from dashboard import data, export, freshness
 from dashboard.charts import NO_MATCH
-from db.filters import RISK_BANDS, CustomerFilter
+from db.analytics.metrics import ALL_RISK_BANDS
+from db.filters import CustomerFilter
 from db.models import ACCOUNT_STATUSES, CATEGORIES, ENGAGEMENT_LEVELS, GENDERS
 
 FILTER_KEYS = tuple(f.name for f in fields(CustomerFilter))
@@ -33,7 +34,7 @@ KNOWN = {
     "statuses": ACCOUNT_STATUSES,
     "categories": ("VIP", "Premium", "Standard", "Economy"),
     "engagements": ENGAGEMENT_LEVELS,
-    "risk_bands": RISK_BANDS,
+    "risk_bands": ALL_RISK_BANDS,
 }
 assert set(KNOWN["categories"]) == set(CATEGORIES)
 
@@ -161,6 +162,7 @@ def _on_widget_change() -> None:
 
 def sidebar() -> CustomerFilter:
     """Render the filter widgets in the sidebar; the current CustomerFilter."""
+    data.ready()
     f = current_filter()
     ages = data.age_range()
     dates = data.join_date_range()
@@ -223,13 +225,14 @@ def sidebar() -> CustomerFilter:
             )
             st.pills(
                 "Risk band",
-                RISK_BANDS,
+                ALL_RISK_BANDS,
                 selection_mode="multi",
                 key=_W["risk_bands"],
                 help="Churn risk score of the current segment: Low < 30 ≤ Medium < 70 ≤ High.",
                 **common,
             )
         st.caption(_summary(f))
+    freshness.sidebar_status()
     return f
 
 

@@ -31,11 +31,10 @@ SORTS = {
     "Loyalty points": "Loyalty_Points",
 }
 
-# Tables read by each cached read (a write to any of them clears it).
-LIST_READS = frozenset({"Customer_Info", "current_segment"})
-RECORD_READS = frozenset(
-    {"Customer_Info", "Customer_Preferences", "Customer_Segments", "current_segment", "audit_log"}
-)
+# Tables read by each cached read (a write to any of them clears it). The list shows each
+# customer's current segment, read from Customer_Segments (db.current_segment).
+LIST_READS = frozenset({"Customer_Info", "Customer_Segments"})
+RECORD_READS = frozenset({"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"})
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,11 @@ def export_csv(f: CustomerFilter, *, query: str, masked: bool) -> Callable[[], b
 
 
 def after_write(result) -> int:
-    """Clear exactly the cached reads made stale by a write (WriteResult.tables)."""
+    """Clear exactly the cached reads made stale by a write (WriteResult.tables), and read the
+    customers it touched into the analytics copy again (every dashboard figure)."""
+    from dashboard import data
+
+    data.apply_write(getattr(result, "customer_ids", ()))
     return invalidate(result.tables)
 
 
@@ -275,7 +278,10 @@ def import_commit(plan, *, actor: Actor, all_or_nothing: bool):
         result = csv_io.commit_import(conn, actor=actor, plan=plan, all_or_nothing=all_or_nothing)
         if conn.in_transaction():
             conn.commit()
-    invalidate(getattr(result, "tables", None) or RECORD_READS)
+    if getattr(result, "tables", None):
+        after_write(result)
+    else:
+        invalidate(RECORD_READS)
     return result
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from db.analytics.metrics import UNKNOWN
+
 # Okabe-Ito
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -27,16 +29,16 @@ LIGHT_GREY = "#C8C8C8"
 ACCENT = BLUE  # single-series charts
 OTHER = LIGHT_GREY  # "Other states" and similar remainder bars
 
-CATEGORY_ORDER = ("VIP", "Premium", "Standard", "Economy")
+CATEGORY_ORDER = ("VIP", "Premium", "Standard", "Economy", UNKNOWN)
 CATEGORY_COLORS = {"VIP": ORANGE, "Premium": BLUE, "Standard": BLUISH_GREEN, "Economy": SKY_BLUE}
 
 RISK_BAND_ORDER = ("Low", "Medium", "High")
 RISK_BAND_COLORS = {"Low": BLUISH_GREEN, "Medium": ORANGE, "High": VERMILLION}
 
-ENGAGEMENT_ORDER = ("High", "Medium", "Low")
+ENGAGEMENT_ORDER = ("High", "Medium", "Low", UNKNOWN)
 ENGAGEMENT_COLORS = {"High": BLUE, "Medium": SKY_BLUE, "Low": LIGHT_GREY}
 
-GENDER_ORDER = ("Female", "Male", "Other")
+GENDER_ORDER = ("Female", "Male", "Other", UNKNOWN)
 GENDER_COLORS = {"Female": REDDISH_PURPLE, "Male": BLUE, "Other": BLUISH_GREEN}
 
 CHANNEL_ORDER = ("Email", "SMS", "Phone", "Push")

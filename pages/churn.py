@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard import audience_ui, auth, charts, data, export, filters
-from dashboard.style import number, rupees, score
+from dashboard import audience_ui, auth, charts, data, export, filters, kpi
+from dashboard.style import number
 
 if auth.current_actor() is None:
     st.stop()
@@ -11,30 +11,19 @@ f = filters.sidebar()
 st.title("Churn risk")
 st.caption(
     "Risk score (0-100) of each customer's current segment. Risk bands: Low < 30 ≤ Medium < 70 ≤ High. "
-    "Value at risk = Lifetime_Value × Risk_Score / 100. Click a bar or cell to narrow every page to it."
+    "Value at risk = lifetime value × risk score / 100. Click a bar or cell to narrow every page to it."
 )
 audience_ui.build_audience_button("Churn risk")
 
-k = data.segment_totals(f)
-if not k["segments"]:
+k = data.kpis(f)
+if not k["customers"]:
     st.info(charts.NO_MATCH, icon=":material/filter_alt_off:")
     st.stop()
 
-tiles = st.columns(4)
-tiles[0].metric(
-    "Average risk score", score(k["avg_risk"]), help="Mean Risk_Score of the current segments.", border=True
-)
-tiles[1].metric(
-    "High-risk customers", number(k["high_risk"]), help="Current segment Risk_Score ≥ 70.", border=True
-)
-tiles[2].metric(
-    "Value at risk", rupees(k["value_at_risk"]), help="Σ Lifetime_Value × Risk_Score / 100.", border=True
-)
-tiles[3].metric(
-    "Total lifetime value",
-    rupees(k["total_lifetime_value"]),
-    help="Σ Lifetime_Value (current segment).",
-    border=True,
+kpi.tiles(st.columns(4), ("avg_risk", "high_risk", "value_at_risk", "total_lifetime_value"), k)
+st.caption(
+    f"Based on {number(k['customers'])} customers, {number(k['scored'])} of them with a risk score "
+    f"({number(k['not_scored'])} not scored: no risk score or no segment)."
 )
 
 left, right = st.columns(2, gap="large")

@@ -10,9 +10,9 @@ if auth.current_actor() is None:
 f = filters.sidebar()
 st.title("Preferences and consent")
 st.caption(
-    "From Customer_Preferences of the customers selected in the sidebar (a customer may have "
-    "several preference records). Reachable on a channel = a preference for that channel with "
-    "notifications enabled and marketing consent, and an Active account."
+    "From the preference records of the customers selected in the sidebar (a customer may have "
+    "several). Reachable on a channel = the customer's latest preference for that channel has "
+    "notifications enabled and marketing consent, and the account is Active."
 )
 
 rates = data.consent_rates(f)
@@ -26,25 +26,25 @@ tiles = st.columns(4)
 tiles[0].metric(
     "Preference records",
     number(overall["preferences"]),
-    help="Customer_Preferences rows of these customers.",
+    help="Preference records of these customers.",
     border=True,
 )
 tiles[1].metric(
     "Notifications enabled",
     percent(overall["notification_rate"]),
-    help="Share of preference records with Notification_Enabled.",
+    help="Share of preference records with notifications enabled.",
     border=True,
 )
 tiles[2].metric(
     "Marketing consent",
     percent(overall["marketing_rate"]),
-    help="Share of preference records with Marketing_Consent.",
+    help="Share of preference records with marketing consent.",
     border=True,
 )
 tiles[3].metric(
     "Newsletter",
     percent(overall["newsletter_rate"]),
-    help="Share of preference records with Newsletter_Subscription.",
+    help="Share of preference records subscribed to the newsletter.",
     border=True,
 )
 

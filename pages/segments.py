@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from dashboard import audience_ui, auth, charts, data, filters
-from dashboard.style import number, percent, rupees
+from dashboard import audience_ui, auth, charts, data, filters, kpi
+from dashboard.style import percent
 
 if auth.current_actor() is None:
     st.stop()
 f = filters.sidebar()
 st.title("Segments and value")
 st.caption(
-    "Value by category and segment name counts every Customer_Segments row of the filtered customers; "
-    "engagement and concentration use each customer's current segment. "
+    "Every figure counts each customer once, by their current segment (their latest segment row); "
+    "customers without a segment are the Unknown category. "
     "Click a category to narrow every page to it."
 )
 audience_ui.build_audience_button("Segments and value")
@@ -22,29 +22,20 @@ if values.empty:
     st.stop()
 
 shares = data.top_shares(f)
+k = data.kpis(f)
 tiles = st.columns(4)
-tiles[0].metric(
-    "Total lifetime value",
-    rupees(values["total"].sum()),
-    help="Sum of Lifetime_Value over all segment rows.",
-    border=True,
-)
-tiles[1].metric(
-    "Segment rows",
-    number(values["segments"].sum()),
-    help="Customer_Segments rows of the filtered customers.",
-    border=True,
-)
+kpi.tile(tiles[0], "total_lifetime_value", k)
+kpi.tile(tiles[1], "customers", k)
 tiles[2].metric(
     "Top 10% hold",
     percent(shares.get("top_10")),
-    help="Share of total current-segment lifetime value held by the 10% most valuable customers.",
+    help="Share of the total current-segment lifetime value held by the 10% most valuable customers.",
     border=True,
 )
 tiles[3].metric(
     "Top 1% hold",
     percent(shares.get("top_1")),
-    help="Share of total current-segment lifetime value held by the 1% most valuable customers.",
+    help="Share of the total current-segment lifetime value held by the 1% most valuable customers.",
     border=True,
 )
 

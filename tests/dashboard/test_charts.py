@@ -37,19 +37,23 @@ CASES = {
     "value_total": (
         charts.value_total_by_category,
         frame(
-            category=["Economy", "VIP"], segments=[3, 1], total=[3e4, 5e6], mean=[1e4, 5e6], median=[1e4, 5e6]
+            category=["Economy", "VIP"],
+            customers=[3, 1],
+            total=[3e4, 5e6],
+            mean=[1e4, 5e6],
+            median=[1e4, 5e6],
         ),
     ),
     "value_distribution": (
         charts.value_distribution,
-        frame(category=["VIP", "Economy"], bin_start=[0.0, 0.0], bin_end=[1e6, 1e4], segments=[1, 3]),
+        frame(category=["VIP", "Economy"], bin_start=[0.0, 0.0], bin_end=[1e6, 1e4], customers=[1, 3]),
     ),
     "category_tree": (
         charts.category_tree,
         frame(
             category=["VIP", "VIP", "Economy"],
             segment_name=["Elite", "Gold", "Saver"],
-            segments=[1, 2, 3],
+            customers=[1, 2, 3],
             total=[5e6, 3e6, 2e4],
         ),
     ),

@@ -1,24 +1,52 @@
-"""The per-filter summaries are cached reads like the figures: a write clears them too."""
+"""Cached dashboard reads are keyed by the analytics copy's version: an app write applied to the
+copy shows at the next read, in the same process, without a full load."""
 
 from __future__ import annotations
 
 import pytest
+import streamlit as st
+from sqlalchemy import update
 
-from dashboard import cache, data
+from dashboard import data
+from db.demo import seed
+from db.engine import make_engine
+from db.filters import CustomerFilter
+from db.migrate import upgrade
+from db.models import customer_info
 
-SEGMENT_TABLES = {"Customer_Info", "Customer_Segments", "current_segment"}
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/demo.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    seed(engine, customers=200, seed=3)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_CUSTOMERS", "0")
+    monkeypatch.setenv("ANALYTICS_DIR", str(tmp_path / "copy"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield engine
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine.dispose()
 
 
-@pytest.mark.parametrize(
-    ("read", "tables"),
-    [
-        (data.segment_summary, SEGMENT_TABLES),
-        (data.value_summary, SEGMENT_TABLES),
-        (data.customer_summary, SEGMENT_TABLES),  # a segment filter joins the segments
-        (data.preference_summary, SEGMENT_TABLES | {"Customer_Preferences"}),
-    ],
-    ids=["segment", "value", "customer", "preference"],
-)
-def test_a_write_to_any_table_a_summary_reads_clears_it(read, tables):
-    registered = {id(fn): reads for reads, fn in cache._REGISTRY}
-    assert registered[id(read)] >= tables
+def test_an_applied_write_shows_at_the_next_read(demo):
+    data.ready()
+    before = data.kpis(CustomerFilter())
+    loads = data.status().version
+    with demo.begin() as conn:
+        conn.execute(update(customer_info).values(Account_Status="Suspended"))
+    assert data.kpis(CustomerFilter()) == before  # cached, and the copy not told yet
+    data.apply_write(range(1, 201))
+    after = data.kpis(CustomerFilter())
+    assert after["active"] == 0 and before["active"] > 0
+    assert data.status().version == loads + 1
+
+
+def test_refresh_now_is_rate_limited(demo):
+    data.ready()
+    assert data.refresh_now()
+    data.store().wait()
+    assert not data.refresh_now()  # again within MANUAL_REFRESH_SECONDS

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from db.current_segment import ensure_fresh
 from db.demo import seed
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -19,7 +18,6 @@ def demo_url(tmp_path_factory) -> str:
     engine = make_engine(url)
     upgrade(engine)
     seed(engine, customers=PAGE_CUSTOMERS, seed=42)
-    ensure_fresh(engine)
     engine.dispose()
     return url
 
@@ -31,10 +29,17 @@ def demo_engine(demo_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def analytics_dir(tmp_path_factory) -> str:
+    """One analytics copy directory per module: a later test's store adopts the copy."""
+    return str(tmp_path_factory.mktemp("analytics"))
+
+
 @pytest.fixture
-def app_env(demo_url, monkeypatch):
+def app_env(demo_url, analytics_dir, monkeypatch):
     """Point the app at the demo database; fresh Streamlit caches before and after."""
     monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("ANALYTICS_DIR", analytics_dir)
     monkeypatch.setenv("DEMO_CUSTOMERS", "0")
     st.cache_data.clear()
     st.cache_resource.clear()
