@@ -1,40 +1,54 @@
-"""Cached reads for the audience builder, and the export / save actions (which clear them).
+"""Cached reads for the audience builder (on the analytics copy, keyed by its version like every
+dashboard figure), and the export / save actions.
 
-Reads are keyed by the AudienceDefinition (a frozen, hashable dataclass) and registered with the
-tables they read (dashboard.cache.cached), so a write to any of them clears exactly these.
+Saved definitions are cached reads of our own table, cleared by the writes here.
 """
 
 from __future__ import annotations
+
+import streamlit as st
 
 from dashboard import data, resources
 from dashboard.cache import cached, invalidate
 from db import audiences
 from db.access import Actor
+from db.analytics import audience as on_copy
 from db.audiences import AudienceDefinition
 
-CUSTOMERS = frozenset({"Customer_Info", "Customer_Preferences", "Customer_Segments", "current_segment"})
 SAVED = frozenset({"saved_audience"})
 
 
-@cached(reads=CUSTOMERS)
+@st.cache_data(show_spinner=False, max_entries=128)
+def _funnel(version: int, d: AudienceDefinition) -> dict:
+    with data.store().reader() as con:
+        return on_copy.funnel(con, d)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _time_zones(version: int, d: AudienceDefinition, channel: str) -> dict:
+    with data.store().reader() as con:
+        return on_copy.time_zones(con, d, channel)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _segment_names(version: int, categories: tuple[str, ...]) -> list[str]:
+    with data.store().reader() as con:
+        return on_copy.segment_names(con, categories)
+
+
 def funnel(d: AudienceDefinition) -> dict:
     data.ready()
-    with resources.engine().connect() as conn:
-        return audiences.funnel(conn, d)
+    return _funnel(data.status().version, d)
 
 
-@cached(reads=CUSTOMERS)
 def time_zones(d: AudienceDefinition, channel: str) -> dict:
     data.ready()
-    with resources.engine().connect() as conn:
-        return audiences.time_zones(conn, d, channel)
+    return _time_zones(data.status().version, d, channel)
 
 
-@cached(reads={"Customer_Segments", "current_segment"})
 def segment_names(categories: tuple[str, ...] = ()) -> list[str]:
     data.ready()
-    with resources.engine().connect() as conn:
-        return audiences.segment_names(conn, categories)
+    return _segment_names(data.status().version, tuple(categories))
 
 
 @cached(reads=SAVED)
@@ -65,14 +79,14 @@ def delete(audience_id: int, *, actor: Actor) -> None:
 
 
 def exporter(d: AudienceDefinition, channel: str, *, actor: Actor, audience_id: int | None):
-    """A no-argument callable for st.download_button(data=...): builds the CSV when clicked and
-    records the export (audit log, and the saved audience's export history)."""
-    engine = resources.engine()  # resolved now: the callable may run outside the script run
+    """A no-argument callable for st.download_button(data=...): builds the CSV when clicked
+    (customers picked on the copy, their consent and contact details re-read from the source)
+    and records the export (audit log, and the saved audience's export history)."""
+    engine, store = resources.engine(), data.store()  # resolved now: the callable may run outside the run
 
     def build() -> bytes:
-        with engine.connect() as conn:
-            text, _ = audiences.export_csv(conn, d, channel, actor=actor, audience_id=audience_id)
-            conn.commit()
+        with store.reader() as con:
+            text, _ = audiences.export_csv(engine, con, d, channel, actor=actor, audience_id=audience_id)
         invalidate(SAVED | {"audit_log"})
         return text.encode("utf-8-sig")
 

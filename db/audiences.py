@@ -1,15 +1,10 @@
 """Campaign audiences: a customer selection, its consent funnel, one channel per customer, exports.
 
 An AudienceDefinition is the shared CustomerFilter plus ranges on the current segment and on
-Customer_Info, and the user's channel priority. From it, in SQL (bound parameters only):
-
-- `funnel(conn, d)`: the audience size, how many are reachable on each channel, how many are
-  suppressed and why (each customer once, under the first reason of SUPPRESSION_REASONS), and how
-  many are assigned to each channel. One aggregate query.
-- `channel_rows(conn, d, channel)`: the reachable customers assigned to `channel`, sorted by time
-  zone then Customer_ID, fetched in keyset chunks; `export_csv` writes them with only the
-  columns that channel needs, formula-safe, and records the export (audit_log + saved_audience).
-- `save` / `list_saved` / `load`: named definitions in `saved_audience`.
+Customer_Info, and the user's channel priority. Here: the definition, the funnel's codes and
+their decoding, the contact-list CSV and its audit record, and saved definitions
+(`save` / `list_saved` / `load` in `saved_audience`). The counts and the lists are computed on
+the analytics copy by db.analytics.audience; an export re-reads its customers from the source.
 
 The exact rules are in docs/audiences.md.
 """
@@ -17,39 +12,22 @@ The exact rules are in docs/audiences.md.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    and_,
-    case,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from db import audit, filters
+from db import audit
 from db.access import Actor, require
 from db.csv_io import neutralise
 from db.filters import CustomerFilter
-from db.models import CHANNELS, SavedAudience, current_segment, customer_info, customer_preferences
+from db.models import CHANNELS, SavedAudience
 from db.validation import normalize_phone
 
 saved_audience = SavedAudience.__table__
-ci = customer_info.c
-cp = customer_preferences.c
-cs = current_segment.c
 
 DEFAULT_PRIORITY = ("Email", "Push", "SMS", "Phone")
 # In the order they are tested: a customer is counted under the first one that applies.
@@ -153,94 +131,11 @@ class AudienceDefinition:
         return cls.from_dict(json.loads(text))
 
 
-# --- SQL: who is in the audience -------------------------------------------------------------
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time())
-
-
-def extra_conditions(d: AudienceDefinition, *, today: dt.date | None = None) -> list[ColumnElement[bool]]:
-    """Conditions of the ranges beyond the shared filter (on Customer_Info and current_segment)."""
-    today = today or dt.date.today()
-    conds: list[ColumnElement[bool]] = []
-    for lo, hi, col in (
-        (d.risk_min, d.risk_max, cs.Risk_Score),
-        (d.ltv_min, d.ltv_max, cs.Lifetime_Value),
-        (d.points_min, d.points_max, ci.Loyalty_Points),
-    ):
-        if lo is not None:
-            conds.append(col >= lo)
-        if hi is not None:
-            conds.append(col <= hi)
-    # Value at risk LTV * Risk / 100 within [min, max], without dividing in SQL.
-    var = cs.Lifetime_Value * cs.Risk_Score
-    if d.var_min is not None:
-        conds.append(var >= d.var_min * 100)
-    if d.var_max is not None:
-        conds.append(var <= d.var_max * 100)
-    if d.segment_names:
-        conds.append(cs.Segment_Name.in_(d.segment_names))
-    # Days since last login = today - date(Last_Login); comparisons with bound midnights.
-    if d.login_days_min is not None:
-        before = ci.Last_Login < _midnight(today - dt.timedelta(days=d.login_days_min - 1))
-        # Never logged in counts as "longer ago than any day", unless an upper bound is set.
-        conds.append(or_(before, ci.Last_Login.is_(None)) if d.login_days_max is None else before)
-    if d.login_days_max is not None:
-        conds.append(ci.Last_Login >= _midnight(today - dt.timedelta(days=d.login_days_max)))
-    return conds
-
-
-def audience_select(d: AudienceDefinition, *columns, today: dt.date | None = None) -> Select:
-    """SELECT <columns> FROM Customer_Info [JOIN current_segment] WHERE <the audience>."""
-    stmt = select(*(columns or (ci.Customer_ID,))).select_from(customer_info)
-    if d.uses_segment:
-        stmt = stmt.join(current_segment, cs.Customer_ID == ci.Customer_ID)
-    stmt = filters.apply(stmt, d.filter, segment_joined=d.uses_segment)
-    return stmt.where(*extra_conditions(d, today=today))
-
+# --- the funnel's codes (db.analytics.audience computes them on the copy) -----------------------
 
 CHANNEL_BITS = {"Email": 1, "SMS": 2, "Phone": 4, "Push": 8}
-# Funnel stages of a preference row of an Active customer (bits of the per-customer mask).
-_NOTIF_OFF, _NO_CONSENT, _NO_CONTACT, _NOT_ACTIVE = 16, 32, 64, 128
-
-
-def _mask_select(d: AudienceDefinition, *, today: dt.date | None = None, row_of: str | None = None) -> Select:
-    """One row per audience customer: cid and `mask`, the OR of what their rows reach.
-
-    Every (customer, preference row) pair gets one code: 128 when the account is not Active;
-    0 for an Active customer without any preference row; otherwise the furthest stage of the
-    row: 16 notifications off, 32 notifications on but no consent, 64 both on but no contact
-    detail for its channel, or the channel's bit (Email 1, SMS 2, Phone 4, Push 8) when the row
-    is reachable. SUM(DISTINCT code) per customer is the OR of those codes (each is one bit, or
-    0), so one aggregate gives the suppression reason and the set of reachable channels.
-    """
-    notif = cp.Notification_Enabled == true()
-    ok = and_(notif, cp.Marketing_Consent == true())
-    has_email = and_(ci.Email.is_not(None), ci.Email != "")
-    has_phone = and_(ci.Phone.is_not(None), ci.Phone != "")
-    channel = cp.Communication_Channel
-    contact = or_(
-        channel == "Push",
-        and_(channel == "Email", has_email),
-        and_(channel.in_(("SMS", "Phone")), has_phone),
-    )
-    bit = case(*((channel == ch, b) for ch, b in CHANNEL_BITS.items()), else_=_NO_CONTACT)
-    code = case(
-        (or_(ci.Account_Status.is_(None), ci.Account_Status != "Active"), _NOT_ACTIVE),
-        (cp.Preference_ID.is_(None), 0),
-        (ok, case((contact, bit), else_=_NO_CONTACT)),
-        (notif, _NO_CONSENT),
-        else_=_NOTIF_OFF,
-    )
-    cols = [ci.Customer_ID.label("cid"), func.sum(func.distinct(code)).label("mask")]
-    if row_of is not None:  # the customer's consenting row of that channel (lowest Preference_ID)
-        cols.append(func.min(case((and_(ok, channel == row_of), cp.Preference_ID))).label("pid"))
-    return (
-        audience_select(d, *cols, today=today)
-        .outerjoin(customer_preferences, cp.Customer_ID == ci.Customer_ID)
-        .group_by(ci.Customer_ID)
-    )
+# Funnel stages of a customer's latest preference row per channel (bits of the per-customer mask).
+NOTIFICATIONS_OFF, NO_CONSENT, NO_CONTACT, NOT_ACTIVE = 16, 32, 64, 128
 
 
 def decode(
@@ -249,144 +144,20 @@ def decode(
     """(reason or 'reachable', assigned channel or None, reachable channels) of a customer's mask."""
     mask = int(mask or 0)
     reachable = tuple(ch for ch in CHANNELS if mask & CHANNEL_BITS[ch])
-    if mask & _NOT_ACTIVE:
+    if mask & NOT_ACTIVE:
         return "not_active", None, ()
     if mask == 0:
         return "no_preference", None, ()
     if reachable:
         return REACHABLE, next(ch for ch in priority if ch in reachable), reachable
-    if mask & _NO_CONTACT:
+    if mask & NO_CONTACT:
         return "no_contact", None, ()
-    if mask & _NO_CONSENT:
+    if mask & NO_CONSENT:
         return "no_consent", None, ()
     return "notifications_off", None, ()
 
 
-def funnel(conn: Connection, d: AudienceDefinition, *, today: dt.date | None = None) -> dict:
-    """Audience size, reachability per channel, suppression reasons and channel assignment.
-
-    {"audience": n, "reachable": n, "suppressed": {reason: n (all five, in order)},
-     "reachable_on": {channel: n}, "assigned": {channel: n (in priority order)}}
-    suppressed + reachable = audience; sum(assigned) = reachable. One query: customers grouped
-    by their mask (at most a few dozen groups), decoded here.
-    """
-    per = _mask_select(d, today=today).subquery("per_customer")
-    rows = conn.execute(select(per.c.mask, func.count().label("n")).group_by(per.c.mask)).all()
-    out = {
-        "audience": 0,
-        "reachable": 0,
-        "suppressed": {k: 0 for k, _ in SUPPRESSION_REASONS},
-        "reachable_on": {ch: 0 for ch in CHANNELS},
-        "assigned": {ch: 0 for ch in d.priority},
-    }
-    for mask, n in rows:
-        n = int(n)
-        reason, channel, reachable = decode(mask, d.priority)
-        out["audience"] += n
-        if reason == REACHABLE:
-            out["reachable"] += n
-            out["assigned"][channel] += n
-            for ch in reachable:
-                out["reachable_on"][ch] += n
-        else:
-            out["suppressed"][reason] += n
-    return out
-
-
-def count(conn: Connection, d: AudienceDefinition, *, today: dt.date | None = None) -> int:
-    """Just the audience size (no preferences read)."""
-    return int(
-        conn.execute(select(func.count()).select_from(audience_select(d, today=today).subquery())).scalar()
-    )
-
-
-# --- channel lists ---------------------------------------------------------------------------
-
-
-def _assigned(d: AudienceDefinition, channel: str, *, today: dt.date | None = None):
-    """Subquery (cid, pid) of the reachable customers assigned to `channel`: reachable on it, and
-    on no channel before it in the priority (the same rule as `decode`); pid is their consenting
-    preference row of that channel (the lowest Preference_ID when several)."""
-    if channel not in CHANNELS:
-        raise AudienceError(f"Unknown channel {channel!r}.")
-    per = _mask_select(d, today=today, row_of=channel).subquery("per_customer")
-    mask = per.c.mask
-    before = d.priority[: d.priority.index(channel)]
-    return (
-        select(per.c.cid, per.c.pid)
-        .where(
-            mask < _NOT_ACTIVE,
-            mask.bitwise_and(CHANNEL_BITS[channel]) != 0,
-            *(mask.bitwise_and(CHANNEL_BITS[ch]) == 0 for ch in before),
-        )
-        .subquery("assigned")
-    )
-
-
-def _zone(col) -> ColumnElement:
-    return func.coalesce(col, literal(""))
-
-
-def time_zones(
-    conn: Connection, d: AudienceDefinition, channel: str, *, today: dt.date | None = None
-) -> dict:
-    """{time zone ('' for none): customers} of the channel's list, sorted by zone."""
-    a = _assigned(d, channel, today=today)
-    zone = _zone(cp.Time_Zone)
-    rows = conn.execute(
-        select(zone.label("zone"), func.count().label("n"))
-        .select_from(
-            a.join(
-                customer_preferences,
-                cp.Preference_ID == a.c.pid,
-            )
-        )
-        .group_by(zone)
-        .order_by(zone)
-    ).all()
-    return {r.zone: int(r.n) for r in rows}
-
-
-def channel_rows(
-    conn: Connection,
-    d: AudienceDefinition,
-    channel: str,
-    *,
-    chunk_size: int = 10_000,
-    today: dt.date | None = None,
-) -> Iterator[list[dict]]:
-    """Chunks of the channel's list: dicts with Customer_ID, Customer_Name, Email, Phone,
-    Preferred_Language, Time_Zone; ordered by time zone ('' for none) then Customer_ID.
-
-    One ordered query, read through a streaming cursor `chunk_size` rows at a time: the audience
-    is aggregated once (a keyset loop would re-aggregate the whole audience for every chunk).
-    """
-    a = _assigned(d, channel, today=today)
-    zone = _zone(cp.Time_Zone)
-    stmt = (
-        select(
-            ci.Customer_ID,
-            ci.Customer_Name,
-            ci.Email,
-            ci.Phone,
-            cp.Preferred_Language,
-            cp.Time_Zone,
-        )
-        .select_from(
-            a.join(customer_info, ci.Customer_ID == a.c.cid).join(
-                customer_preferences,
-                cp.Preference_ID == a.c.pid,
-            )
-        )
-        .order_by(zone, ci.Customer_ID)
-    )
-    result = conn.execute(stmt, execution_options={"yield_per": chunk_size})
-    try:
-        for part in result.mappings().partitions():
-            yield [dict(r) for r in part]
-    finally:
-        result.close()
-
+# --- exports ----------------------------------------------------------------------------------
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
@@ -401,49 +172,57 @@ def _cell(name: str, value) -> object:
     return neutralise(value) if isinstance(value, str) else value
 
 
-def csv_chunks(
-    conn: Connection, d: AudienceDefinition, channel: str, *, chunk_size: int = 10_000, counter=None
-) -> Iterator[str]:
+def csv_text(rows, channel: str) -> str:
     """CSV text (header first) of the channel's list with only EXPORT_COLUMNS[channel]."""
     columns = EXPORT_COLUMNS[channel]
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(columns)
-    yield buffer.getvalue()
-    for rows in channel_rows(conn, d, channel, chunk_size=chunk_size):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for row in rows:
-            writer.writerow([_cell(c, row[c]) for c in columns])
-        if counter is not None:
-            counter[0] += len(rows)
-        yield buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows.itertuples(index=False):
+        values = row._asdict()
+        writer.writerow([_cell(col, values[col]) for col in columns])
+    return buffer.getvalue()
 
 
 def export_csv(
-    conn: Connection,
+    engine: Engine,
+    con,
     d: AudienceDefinition,
     channel: str,
     *,
     actor: Actor,
     audience_id: int | None = None,
-    chunk_size: int = 10_000,
 ) -> tuple[str, dict]:
     """The whole CSV of one channel, and the export record written to the audit log (and to the
-    saved audience's export_counts when `audience_id` is given). Editors and admins only."""
+    saved audience's export_counts when `audience_id` is given). Editors and admins only.
+
+    The customers are picked on the analytics copy (`con`), then their consent, account status
+    and contact details are read again from the source (`engine`) in this same call: whoever
+    withdrew consent or was suspended since the copy's last load is left out ("withdrawn")."""
+    from db.analytics.audience import assigned_ids, funnel, recheck
+
     require(actor, "editor", action="exporting a contact list")
     if channel not in CHANNELS:
         raise AudienceError(f"Unknown channel {channel!r}.")
-    counter = [0]
-    text = "".join(csv_chunks(conn, d, channel, chunk_size=chunk_size, counter=counter))
-    counts = funnel(conn, d)
+    picked = assigned_ids(con, d, channel)
+    rows = recheck(engine, picked, channel)
+    text = csv_text(rows, channel)
     at = audit.now()
     record = {
         "at": at.isoformat(sep=" "),
         "by": actor.username,
         "channel": channel,
-        "rows": counter[0],
-        "counts": counts,
+        "rows": len(rows),
+        "withdrawn": len(picked) - len(rows),
+        "counts": funnel(con, d),
     }
+    with engine.connect() as conn:
+        _record_export(conn, d, channel, record, audience_id=audience_id, at=at, actor=actor)
+        conn.commit()
+    return text, record
+
+
+def _record_export(conn: Connection, d, channel: str, record: dict, *, audience_id, at, actor) -> str | None:
     name = None
     with _tx(conn):
         if audience_id is not None:
@@ -475,7 +254,7 @@ def export_csv(
                 new_value=json.dumps({"audience": name, "definition": d.to_dict(), **record}),
             )
         )
-    return text, record
+    return name
 
 
 # --- saved audiences --------------------------------------------------------------------------
@@ -565,11 +344,3 @@ def delete(conn: Connection, audience_id: int, *, actor: Actor) -> None:
     require(actor, "editor", action="deleting a saved audience")
     with _tx(conn):
         conn.execute(saved_audience.delete().where(saved_audience.c.id == audience_id))
-
-
-def segment_names(conn: Connection, categories: tuple[str, ...] = ()) -> list[str]:
-    """Distinct Segment_Name of the current segments (of those categories when given)."""
-    stmt = select(cs.Segment_Name).distinct().order_by(cs.Segment_Name)
-    if categories:
-        stmt = stmt.where(cs.Segment_Category.in_(categories))
-    return [r[0] for r in conn.execute(stmt) if r[0] is not None]

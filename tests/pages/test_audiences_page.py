@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth
 from dashboard.audience_ui import ARROW, OPEN_KEY, K
 from db import audiences
+from db.analytics import audience as on_copy
+from tests.pages.test_dashboards import copy_of
 from db.access import Actor
 from db.audiences import AudienceDefinition
 from db.filters import CustomerFilter
@@ -50,8 +52,8 @@ def frame(at: AppTest, name: str):
 def test_editor_sees_live_counts_and_one_export_per_channel(app_env, demo_engine):
     at = run(EDITOR, risk_bands="High", states="Maharashtra,Karnataka")
     d = AudienceDefinition(filter=CustomerFilter(risk_bands=("High",), states=("Karnataka", "Maharashtra")))
-    with demo_engine.connect() as conn:
-        expected = audiences.funnel(conn, d)
+    with copy_of(demo_engine) as copy:
+        expected = on_copy.funnel(copy, d)
     m = metrics(at)
     assert m["Customers in the audience"] == expected["audience"] > 0
     assert m["Reachable"] == expected["reachable"]
@@ -84,8 +86,8 @@ def test_priority_changes_the_assignment(app_env, demo_engine):
     order = ("SMS", "Phone", "Push", "Email")
     at.selectbox(key=K["priority"]).set_value(ARROW.join(order)).run()
     assert not at.exception
-    with demo_engine.connect() as conn:
-        expected = audiences.funnel(conn, AudienceDefinition(priority=order))
+    with copy_of(demo_engine) as copy:
+        expected = on_copy.funnel(copy, AudienceDefinition(priority=order))
     channels = frame(at, "aud-channels")
     assert list(channels["Channel"]) == list(order)
     assert list(channels["Assigned to it"]) == [expected["assigned"][ch] for ch in order]
@@ -96,8 +98,8 @@ def test_ranges_narrow_the_audience(app_env, demo_engine):
     at.number_input(key=K["ltv_min"]).set_value(50000.0)
     at.slider(key=K["risk"]).set_value((40.0, 100.0)).run()
     d = AudienceDefinition(filter=CustomerFilter(categories=("VIP",)), ltv_min=50000.0, risk_min=40.0)
-    with demo_engine.connect() as conn:
-        expected = audiences.funnel(conn, d)
+    with copy_of(demo_engine) as copy:
+        expected = on_copy.funnel(copy, d)
     assert metrics(at)["Customers in the audience"] == expected["audience"]
 
 
@@ -125,8 +127,8 @@ def test_save_and_reopen(app_env, demo_engine, name):
     assert at.session_state[OPEN_KEY] == saved[0]["id"]
     assert at.query_params["states"] == ["Maharashtra"] or at.query_params["states"] == "Maharashtra"
     assert at.selectbox(key=K["priority"]).value == ARROW.join(("Push", "Email", "SMS", "Phone"))
-    with demo_engine.connect() as conn:
-        expected = audiences.funnel(conn, record["definition"])
+    with copy_of(demo_engine) as copy:
+        expected = on_copy.funnel(copy, record["definition"])
     assert metrics(at)["Customers in the audience"] == expected["audience"]
     history = frame(at, "aud-history")
     assert list(history["When"]) == ["now"]
