@@ -36,12 +36,10 @@ def _engine(args):
 
 
 def cmd_upgrade(args) -> int:
-    from db.current_segment import ensure_fresh
     from db.migrate import current_revision, upgrade
 
     engine = _engine(args)
     upgrade(engine)
-    ensure_fresh(engine)
     print(f"database is at revision {current_revision(engine)}")
     return 0
 
@@ -58,7 +56,6 @@ def cmd_check(args) -> int:
 
 
 def cmd_seed(args) -> int:
-    from db.current_segment import ensure_fresh
     from db.demo import seed
     from db.migrate import upgrade
 
@@ -66,7 +63,6 @@ def cmd_seed(args) -> int:
     upgrade(engine)
     with _progress(args.customers) as bar:
         counts = seed(engine, customers=args.customers, seed=args.seed, reset=args.reset, progress=bar)
-    ensure_fresh(engine)
     print(", ".join(f"{table}: {n:,} rows" for table, n in counts.items()))
     return 0
 
@@ -101,6 +97,14 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from db.analytics import report
+
+    f, values, as_of = report.kpis(_engine(args), directory=Settings.load().analytics_dir, query=args.filter)
+    print(report.render(f, values, as_of, as_json=args.json))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m db", description="Manage the customer database.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -118,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
     seed.add_argument("--reset", action="store_true", help="delete all customers first")
     command("stats", cmd_stats, "Row counts per table.")
+    rep = command("report", cmd_report, "Print the KPI tiles of a filter (the app's URL syntax).")
+    rep.add_argument("--filter", help='e.g. "states=Maharashtra&categories=VIP" (default: all customers)')
+    rep.add_argument("--json", action="store_true", help="print JSON instead of a table")
     users_cli.register(sub, command)
     return parser
 
