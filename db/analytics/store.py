@@ -78,7 +78,7 @@ class AnalyticsStore:
         self._version = 0
         self._generation = 0
         self._loaded_at = 0.0  # monotonic time of the current copy's load
-        self._last_check = 0.0
+        self._last_check = float("-inf")  # monotonic time of the last signal check or load end
         self._manual = float("-inf")  # when the last load was asked for
         self._pending: set[int] | None = None  # customers written while a load runs
         self._thread: threading.Thread | None = None
@@ -116,9 +116,13 @@ class AnalyticsStore:
 
     # --- freshness ------------------------------------------------------------------------
 
-    def check(self, *, now: float | None = None) -> bool:
-        """Start a background load when the source may have changed; True when one started."""
-        now = time.monotonic() if now is None else now
+    def check(self) -> bool:
+        """Start a background load when the source may have changed; True when one started.
+
+        The signal is read at most once per `refresh_seconds`, counted from the last check or
+        the end of the last load, whichever is later: continuous writes elsewhere cause at most
+        one load per interval, never back-to-back loads, however long a load takes."""
+        now = time.monotonic()
         with self._lock:
             if now - self._last_check < self.refresh_seconds or self._load_lock.locked():
                 return False
@@ -163,6 +167,9 @@ class AnalyticsStore:
             self.load()
         except Exception:  # noqa: BLE001 - recorded in status().error; the old copy serves on
             log.exception("analytics load failed")
+        finally:
+            with self._lock:
+                self._last_check = max(self._last_check, time.monotonic())
 
     # --- loading --------------------------------------------------------------------------
 
