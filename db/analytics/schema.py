@@ -195,12 +195,7 @@ def build_customers(*, only_changed: bool = False) -> Insert:
     """INSERT INTO customers the wide row of every customer (of changed_ids with only_changed)."""
     scope = select(changed_ids.c.Customer_ID) if only_changed else None
     s, p = segments.c, preferences.c
-    cur = _latest(
-        segments,
-        [s.Customer_ID],
-        [s.Last_Updated.is_(None), s.Last_Updated.desc(), s.Segment_ID.desc()],
-        scope,
-    )
+    cur = _latest(segments, [s.Customer_ID], list(latest_first(s)), scope)  # the current segment rule
     latest = _latest(preferences, [p.Customer_ID, p.Communication_Channel], [p.Preference_ID.desc()], scope)
     opted_in = and_(latest.c.Notification_Enabled, latest.c.Marketing_Consent)
     reach = (
