@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from db import current_segment, records  # noqa: E402
+from db import records  # noqa: E402
 from db.demo import seed  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.filters import CustomerFilter  # noqa: E402
@@ -43,9 +43,6 @@ def prepare(url: str, customers: int):
         print(
             f"seeded {customers - have:,} customers in {time.perf_counter() - start:,.1f} s", file=sys.stderr
         )
-    start = time.perf_counter()
-    if current_segment.ensure_fresh(engine):
-        print(f"rebuilt current_segment in {time.perf_counter() - start:,.1f} s", file=sys.stderr)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
