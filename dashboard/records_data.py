@@ -58,7 +58,10 @@ def search_page(
 ) -> ListPage:
     """One page of the customer list (keyset paged after `after`)."""
     from db import records
+    from db.analytics import browse
 
+    if browse.wanted(f, query=query, sort=sort):
+        return _browse_page(f, sort=sort, descending=descending, after=after, limit=limit)
     with resources.engine().connect() as conn:
         page = records.search(
             conn, f=f, query=query, sort=sort, descending=descending, after=after, limit=limit
@@ -71,6 +74,22 @@ def search_page(
         total_is_capped=bool(getattr(page, "total_is_capped", False)),
         match=getattr(page, "match", "all"),
     )
+
+
+def _browse_page(f: CustomerFilter, *, sort: str, descending: bool, after, limit: int) -> ListPage:
+    """The page's customers chosen on the analytics copy, their rows read from the source."""
+    from dashboard import data
+    from db import records
+    from db.analytics import browse
+
+    data.ready()
+    with data.store().reader() as con:
+        ids, total, next_after = browse.page(
+            con, f=f, sort=sort, descending=descending, after=after, limit=limit
+        )
+    with resources.engine().connect() as conn:
+        rows = records.rows_of(conn, ids=ids)
+    return ListPage(rows=rows, total=total, next_after=next_after, total_label=f"{total:,}", match="all")
 
 
 @cached(reads=RECORD_READS)

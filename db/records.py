@@ -337,6 +337,20 @@ def search(
     )
 
 
+def rows_of(conn: Connection, *, ids: list[int]) -> pd.DataFrame:
+    """The list's columns (SEARCH_COLUMNS) of these customers, in the order of `ids` (a page
+    whose ids came from the analytics copy: db.analytics.browse)."""
+    if not ids:
+        return pd.DataFrame(columns=list(SEARCH_COLUMNS))
+    joined = customer_info.outerjoin(current, cs.Customer_ID == ci.Customer_ID)
+    stmt = select(*_search_columns()).select_from(joined).where(ci.Customer_ID.in_(ids))
+    result = conn.execute(stmt)
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    rank = {cid: i for i, cid in enumerate(ids)}
+    frame = frame.sort_values("Customer_ID", key=lambda s: s.map(rank), ignore_index=True)
+    return frame
+
+
 # --- one customer --------------------------------------------------------------------------
 
 
