@@ -63,7 +63,8 @@ def render(f: CustomerFilter, values: dict, as_of: str, *, as_json: bool) -> str
         "new_last_month": "New, same days last month",
     }
     width = max(map(len, labels.values()))
-    lines = [f"Filter: {f.to_params() or 'all customers'}   (data as of {as_of})"]
+    shown = "&".join(f"{k}={v}" for k, v in f.to_params().items()) or "all customers"
+    lines = [f"Filter: {shown}   (data as of {as_of})"]
     for key, value in tiles.items():
         shown = _text(key, value) if key in METRICS else f"{value:,}"
         lines.append(f"{labels[key]:<{width}}  {shown:>20}")
