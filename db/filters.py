@@ -26,6 +26,15 @@ _TUPLE_FIELDS = (
     "risk_bands",
 )
 _INT_FIELDS = ("age_min", "age_max")
+# filter field -> the column it selects on: Customer_Info's, then the current segment's
+CUSTOMER_FIELD_COLUMNS = {
+    "countries": "Country",
+    "states": "State",
+    "cities": "City",
+    "genders": "Gender",
+    "statuses": "Account_Status",
+}
+SEGMENT_FIELD_COLUMNS = {"categories": "Segment_Category", "engagements": "Engagement_Level"}
 _DATE_FIELDS = ("joined_from", "joined_to")
 
 
@@ -110,15 +119,16 @@ def customer_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
     """Conditions on Customer_Info."""
     c = customer_info.c
     conds: list[ColumnElement[bool]] = []
-    for values, col in (
-        (f.countries, c.Country),
-        (f.states, c.State),
-        (f.cities, c.City),
-        (f.genders, c.Gender),
-        (f.statuses, c.Account_Status),
-    ):
+    for name, column in CUSTOMER_FIELD_COLUMNS.items():
+        values = getattr(f, name)
         if values:
-            conds.append(col.in_(values))
+            conds.append(c[column].in_(values))
+    return conds + range_conditions(f, c)
+
+
+def range_conditions(f: CustomerFilter, c) -> list[ColumnElement[bool]]:
+    """The filter's age and join-date ranges (both ends inclusive) on columns `c` (Age, Join_Date)."""
+    conds: list[ColumnElement[bool]] = []
     if f.age_min is not None:
         conds.append(c.Age >= f.age_min)
     if f.age_max is not None:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import audience_ui, auth, charts, data, export, filters, kpi
 from dashboard.style import number
+from db.analytics.churn import TOP_AT_RISK_COLUMNS
 
 if auth.current_actor() is None:
     st.stop()
@@ -58,16 +59,7 @@ else:
     st.dataframe(
         table,
         hide_index=True,
-        column_order=[
-            "Customer",
-            "Customer_Name",
-            "City",
-            "State",
-            "Segment_Category",
-            "Lifetime_Value",
-            "Risk_Score",
-            "Value_At_Risk",
-        ],
+        column_order=["Customer", *TOP_AT_RISK_COLUMNS[1:]],
         column_config={
             # Widths that fit the ~820 px main area (long cities and states such as "Visakhapatnam"
             # or "Andhra Pradesh" included).

@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
 )
 
+from db.current_segment import COLUMNS as CURRENT_SEGMENT_COLUMNS
 from db.current_segment import latest_first
 from db.models import (
     ACCOUNT_STATUSES,
@@ -92,15 +93,7 @@ segments = _like("segments", source_segments)
 preferences = _like("preferences", source_preferences)
 
 # The current segment's columns in the wide table, and the reachability flag per channel.
-CURRENT_COLUMNS = (
-    "Segment_ID",
-    "Segment_Name",
-    "Segment_Category",
-    "Lifetime_Value",
-    "Risk_Score",
-    "Engagement_Level",
-    "Last_Updated",
-)
+CURRENT_COLUMNS = tuple(name for name in CURRENT_SEGMENT_COLUMNS if name != "Customer_ID")
 
 
 def reach_column(channel: str) -> str:

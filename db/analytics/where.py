@@ -6,20 +6,9 @@ from sqlalchemy import ColumnElement, Select, or_
 
 from db.analytics.metrics import UNKNOWN, risk_band_of
 from db.analytics.schema import customers
-from db.filters import CustomerFilter
+from db.filters import CUSTOMER_FIELD_COLUMNS, SEGMENT_FIELD_COLUMNS, CustomerFilter, range_conditions
 
 c = customers.c
-
-# filter field -> column of the wide customers table (customer fields, then current segment)
-CATEGORY_FIELDS = {
-    "countries": c.Country,
-    "states": c.State,
-    "cities": c.City,
-    "genders": c.Gender,
-    "statuses": c.Account_Status,
-    "categories": c.Segment_Category,
-    "engagements": c.Engagement_Level,
-}
 
 
 def _one_of(col, values: tuple[str, ...]) -> ColumnElement[bool]:
@@ -33,18 +22,11 @@ def _one_of(col, values: tuple[str, ...]) -> ColumnElement[bool]:
 
 def conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
-    for name, col in CATEGORY_FIELDS.items():
+    for name, column in {**CUSTOMER_FIELD_COLUMNS, **SEGMENT_FIELD_COLUMNS}.items():
         values = getattr(f, name)
         if values:
-            conds.append(_one_of(col, values))
-    if f.age_min is not None:
-        conds.append(c.Age >= f.age_min)
-    if f.age_max is not None:
-        conds.append(c.Age <= f.age_max)
-    if f.joined_from is not None:
-        conds.append(c.Join_Date >= f.joined_from)
-    if f.joined_to is not None:
-        conds.append(c.Join_Date <= f.joined_to)
+            conds.append(_one_of(c[column], values))
+    conds += range_conditions(f, c)
     if f.risk_bands:
         conds.append(risk_band_of(c.Risk_Score).in_(f.risk_bands))
     return conds
