@@ -30,7 +30,9 @@ def extract(url: str, out: Path) -> None:
         try:
             sql = str(select_for(engine, source, as_text=False).compile(dialect=engine.dialect))
             table = cx.read_sql(cx_url, sql, return_type="arrow")
-        except Exception:  # noqa: BLE001 - a value of another type than declared: read it as text
+        except Exception:  # a value of another type than declared: on SQLite, read it as text
+            if engine.dialect.name != "sqlite":
+                raise
             sql = str(select_for(engine, source, as_text=True, sentinel=True).compile(dialect=engine.dialect))
             table = cx.read_sql(cx_url, sql, return_type="arrow")
         with (

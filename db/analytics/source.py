@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import Engine, String, bindparam, cast, func, select, text
+from sqlalchemy import Engine, String, bindparam, cast, func, literal_column, select, text
 from sqlalchemy.engine import make_url
 
 from db.analytics.schema import NUL_TEXT, SOURCES
@@ -36,10 +36,10 @@ _KEYS = {"Customer_ID", "Segment_ID", "Preference_ID"}
 
 
 def _text(col, sentinel: bool):
-    # connectorx types an expression by its first value and fails on a NULL: NULL travels as
-    # NUL_TEXT, which the copy's typed INSERT reads back as NULL
+    # connectorx types an expression by its first value and fails on a NULL: on SQLite, NULL
+    # travels as NUL_TEXT (char(0), no parameter), which the copy's typed INSERT reads as NULL
     text_col = cast(col, String)
-    return func.coalesce(text_col, NUL_TEXT) if sentinel else text_col
+    return func.coalesce(text_col, literal_column(f"char({ord(NUL_TEXT)})")) if sentinel else text_col
 
 
 def select_for(
@@ -116,8 +116,21 @@ def _read_driver(engine: Engine, ids: Iterable[int] | None = None) -> dict[str, 
     return out
 
 
-def read_all(engine: Engine, workdir: Path) -> tuple[dict[str, pa.Table], str]:
-    """Every row of the three tables as Arrow tables, and which loader read them."""
+IN_PROCESS_BELOW = 50_000  # customers: a smaller source is read in-process (no child process)
+
+
+def read_all(
+    engine: Engine, workdir: Path, *, in_process_below: int = IN_PROCESS_BELOW
+) -> tuple[dict[str, pa.Table], str]:
+    """Every row of the three tables as Arrow tables, and which loader read them.
+
+    A source with fewer than `in_process_below` customers is read by the driver in-process
+    (under a second: starting the child process would cost more than the read)."""
+    if in_process_below > 0:
+        with engine.connect() as conn:
+            count = select(func.count()).select_from(SOURCES["customer_info"])
+            if conn.execute(count).scalar_one() < in_process_below:
+                return _read_driver(engine), "driver"
     try:
         tables = _read_connectorx(engine, workdir)
         if tables is not None:

@@ -34,7 +34,7 @@ import duckdb
 from sqlalchemy import Engine, delete, select
 
 from db.analytics import run, schema
-from db.analytics.source import Signal, read_all, read_customers, source_key
+from db.analytics.source import IN_PROCESS_BELOW, Signal, read_all, read_customers, source_key
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class AnalyticsStore:
         full_reload_seconds: float = 3600,
         memory_limit: str = "1GB",
         threads: int = 2,
+        in_process_below: int = IN_PROCESS_BELOW,
     ):
         self.engine = engine
         self.directory = Path(directory)
@@ -68,6 +69,7 @@ class AnalyticsStore:
         self.full_reload_seconds = full_reload_seconds
         self.memory_limit = memory_limit
         self.threads = threads
+        self.in_process_below = in_process_below
         self._key = source_key(engine)
         self._signal = Signal(engine)
         self._lock = threading.RLock()  # swaps and app writes
@@ -199,7 +201,7 @@ class AnalyticsStore:
         with tempfile.TemporaryDirectory(
             dir=self.directory, prefix=f"{self._key}-{os.getpid()}-read-"
         ) as work:
-            tables, loader = read_all(self.engine, Path(work))
+            tables, loader = read_all(self.engine, Path(work), in_process_below=self.in_process_below)
             self._write_copy(building, tables, signal=signal, as_of=as_of, loader=loader)
             del tables
         os.replace(building, final)

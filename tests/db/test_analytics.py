@@ -36,7 +36,7 @@ def messy(backend, tmp_path_factory):
     with fresh_database(backend, tmp_path_factory.mktemp("messy")) as engine:
         create_loose_tables(engine)
         fill_messy(engine)
-        store = AnalyticsStore(engine, directory=tmp_path_factory.mktemp("copy"))
+        store = AnalyticsStore(engine, directory=tmp_path_factory.mktemp("copy"), in_process_below=0)
         store.load()
         yield store, wide(source_frames(engine))
         store.close()
@@ -205,3 +205,18 @@ def test_current_segment_rule_on_ties_and_nulls(messy):
         got["Segment_ID"].fillna(-1).astype(int).tolist()
         == want["Segment_ID"].fillna(-1).astype(int).tolist()
     )
+
+
+def test_the_in_process_reader_gives_the_same_copy(messy, tmp_path):
+    """A small source is read in-process by the driver: the same copy as the connectorx reader."""
+    store, _ = messy
+    assert store.status().loader == "connectorx"
+    small = AnalyticsStore(store.engine, directory=tmp_path / "driver")
+    small.load()
+    try:
+        assert small.status().loader == "driver"
+        query = 'SELECT * FROM customers ORDER BY "Customer_ID"'
+        with store.reader() as a, small.reader() as b:
+            assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    finally:
+        small.close()

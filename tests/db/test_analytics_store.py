@@ -33,7 +33,7 @@ def source_db(backend, tmp_path):
 
 @pytest.fixture
 def store(source_db, tmp_path):
-    s = AnalyticsStore(source_db, directory=tmp_path / "copy", refresh_seconds=0.3)
+    s = AnalyticsStore(source_db, directory=tmp_path / "copy", refresh_seconds=0.3, in_process_below=0)
     s.load()
     yield s
     s.close()
@@ -104,7 +104,7 @@ def test_an_app_write_shows_at_once(store, source_db):
 def test_a_failed_load_keeps_the_old_copy_and_says_so(store, source_db, monkeypatch):
     before = _kpis(store)
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise ConnectionError("server closed the connection")
 
     monkeypatch.setattr("db.analytics.store.read_all", broken)
