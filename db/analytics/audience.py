@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, literal, or_, select, true
 
-from db.analytics import run, schema
+from db.analytics import build, run, schema
 from db.analytics.schema import ACTIVE, customers, preferences
 from db.analytics.source import read_customers
 from db.analytics.where import conditions
@@ -191,16 +191,12 @@ def recheck(engine: Engine, ids: list[int], channel: str) -> pd.DataFrame:
     parts = []
     for start in range(0, len(ids), RECHECK_CHUNK):
         chunk = ids[start : start + RECHECK_CHUNK]
-        scratch = duckdb.connect()
+        scratch = duckdb.connect()  # in memory: the same tables and rules as the copy
         try:
-            for statement in schema.create_statements():
-                scratch.execute(statement)
+            build.create(scratch)
             tables = read_customers(engine, chunk)
             for name in schema.SOURCES:
-                scratch.register("raw_rows", tables[name])
-                sql, params = schema.insert_typed(name, "raw_rows")
-                scratch.execute(sql, params)
-                scratch.unregister("raw_rows")
+                build.insert(scratch, name, tables[name])
             run.execute(scratch, schema.build_customers())
             parts.append(_still_reachable(scratch, channel))
         finally:

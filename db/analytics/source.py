@@ -3,7 +3,8 @@ signal per engine that tells whether they may have changed since the last read.
 
 Loader: connectorx (Rust, straight to Arrow, one package for SQLite, PostgreSQL and MySQL/MariaDB:
 1M customers in about 6 s on SQLite and PostgreSQL where the project's own drivers through
-SQLAlchemy took 34-47 s), run in a child process (db.analytics.extract says why). Where
+SQLAlchemy took 34-47 s), run in a child process that builds the copy file (db.analytics.build
+says why). Where
 connectorx cannot read a source (an unusual URL, a type it does not know), the project's own
 driver reads it instead, every value as text; the copy's typed INSERT (db.analytics.schema)
 turns both into the same values.
@@ -15,6 +16,7 @@ On SQLite every column but the keys is read as text: SQLite stores whatever it w
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -68,31 +70,6 @@ def connectorx_url(engine: Engine) -> str | None:
     return None
 
 
-def _read_connectorx(engine: Engine, workdir: Path) -> dict[str, pa.Table] | None:
-    """The three tables read by connectorx in a child process (db.analytics.extract), as Arrow
-    tables mapped from the files it wrote into `workdir`."""
-    if connectorx_url(engine) is None:
-        return None
-    url = engine.url.render_as_string(hide_password=False)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    done = subprocess.run(
-        [sys.executable, "-m", "db.analytics.extract", url, str(workdir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=3600,
-        check=False,
-    )
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout or "no output").strip().splitlines()
-        raise RuntimeError(lines[-1] if lines else "the reader failed")
-    out = {}
-    for name in SOURCES:
-        with pa.memory_map(str(workdir / f"{name}.arrow")) as source:
-            out[name] = pa.ipc.open_file(source).read_all()
-    return out
-
-
 def _as_text(values) -> pa.Array:
     return pa.array([None if v is None else str(v) for v in values], pa.string())
 
@@ -119,25 +96,33 @@ def _read_driver(engine: Engine, ids: Iterable[int] | None = None) -> dict[str, 
 IN_PROCESS_BELOW = 50_000  # customers: a smaller source is read in-process (no child process)
 
 
-def read_all(
-    engine: Engine, workdir: Path, *, in_process_below: int = IN_PROCESS_BELOW
-) -> tuple[dict[str, pa.Table], str]:
-    """Every row of the three tables as Arrow tables, and which loader read them.
+def read_driver(engine: Engine) -> dict[str, pa.Table]:
+    """Every row of the three tables, through the project's own driver (one snapshot)."""
+    return _read_driver(engine)
 
-    A source with fewer than `in_process_below` customers is read by the driver in-process
-    (under a second: starting the child process would cost more than the read)."""
-    if in_process_below > 0:
-        with engine.connect() as conn:
-            count = select(func.count()).select_from(SOURCES["customer_info"])
-            if conn.execute(count).scalar_one() < in_process_below:
-                return _read_driver(engine), "driver"
-    try:
-        tables = _read_connectorx(engine, workdir)
-        if tables is not None:
-            return tables, "connectorx"
-    except Exception as error:  # noqa: BLE001 - any failure of the fast path falls back
-        log.warning("connectorx could not read the source (%s); reading it with the driver", error)
-    return _read_driver(engine), "driver"
+
+def customer_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(SOURCES["customer_info"])).scalar_one()
+
+
+def build_with_connectorx(engine: Engine, path: Path, *, meta: dict, memory_limit: str, threads: int) -> None:
+    """Build the copy file at `path` in a child process (db.analytics.build) that reads the
+    source with connectorx; RuntimeError with its last line when it fails."""
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    args = [url, str(path), memory_limit, str(threads), json.dumps(meta)]
+    done = subprocess.run(
+        [sys.executable, "-m", "db.analytics.build", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout or "no output").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else "the reader failed")
 
 
 def read_customers(engine: Engine, ids: Iterable[int]) -> dict[str, pa.Table]:

@@ -22,8 +22,6 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -33,8 +31,17 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Engine, delete, select
 
-from db.analytics import run, schema
-from db.analytics.source import IN_PROCESS_BELOW, Signal, read_all, read_customers, source_key
+from db.analytics import build, run, schema
+from db.analytics.source import (
+    IN_PROCESS_BELOW,
+    Signal,
+    build_with_connectorx,
+    connectorx_url,
+    customer_count,
+    read_customers,
+    read_driver,
+    source_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,41 +199,28 @@ class AnalyticsStore:
             self._swap(building, started)
 
     def _build(self) -> Path:
-        signal = self._signal.read()  # before reading: a change during the load moves it again
-        as_of = dt.datetime.now().replace(microsecond=0)
+        meta = {
+            "signal": self._signal.read() or "",  # before reading: a change during the load moves it
+            "as_of": dt.datetime.now().replace(microsecond=0).isoformat(),
+        }
         self._generation += 1
         final = self.directory / f"{self._key}-{os.getpid()}-{self._generation}.duckdb"
         building = final.with_suffix(".building")
         _remove(building)
-        with tempfile.TemporaryDirectory(
-            dir=self.directory, prefix=f"{self._key}-{os.getpid()}-read-"
-        ) as work:
-            tables, loader = read_all(self.engine, Path(work), in_process_below=self.in_process_below)
-            self._write_copy(building, tables, signal=signal, as_of=as_of, loader=loader)
-            del tables
+        sizes = {"memory_limit": self.memory_limit, "threads": self.threads}
+        small = self.in_process_below > 0 and customer_count(self.engine) < self.in_process_below
+        built = False
+        if not small and connectorx_url(self.engine) is not None:
+            try:
+                build_with_connectorx(self.engine, building, meta=meta, **sizes)
+                built = True
+            except Exception as error:  # noqa: BLE001 - the driver reads it instead
+                log.warning("connectorx could not read the source (%s); reading it with the driver", error)
+                _remove(building)
+        if not built:
+            build.write(building, read_driver(self.engine), {**meta, "loader": "driver"}, **sizes)
         os.replace(building, final)
         return final
-
-    def _write_copy(self, building: Path, tables, *, signal, as_of, loader) -> None:
-        con = self._connect(building)
-        try:
-            for statement in schema.create_statements():
-                con.execute(statement)
-            for name in _TABLES:
-                _insert(con, name, tables[name])
-            run.execute(con, schema.build_customers())
-            customers = con.execute("SELECT count(*) FROM customers").fetchone()[0]
-            meta = {
-                "signal": signal or "",
-                "as_of": as_of.isoformat(),
-                "loader": loader,
-                "customers": customers,
-            }
-            con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
-            con.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
 
     def _swap(self, path: Path, started: float) -> None:
         con = self._connect(path)
@@ -244,12 +238,7 @@ class AnalyticsStore:
             _remove(old)
 
     def _connect(self, path: Path) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(str(path))
-        # both validated by db.settings (a size such as '1GB', a whole number)
-        con.execute(f"SET memory_limit = '{self.memory_limit}'")
-        con.execute(f"SET threads = {int(self.threads)}")
-        con.execute("SET preserve_insertion_order = false")
-        return con
+        return build.connect(path, memory_limit=self.memory_limit, threads=self.threads)
 
     # --- app writes -----------------------------------------------------------------------
 
@@ -273,9 +262,7 @@ class AnalyticsStore:
         for stale in self.directory.glob(f"{self._key}-*.building"):
             if not _alive(stale):
                 _remove(stale)
-        for stale in self.directory.glob(f"{self._key}-*-read-*"):
-            if not _alive(stale):
-                shutil.rmtree(stale, ignore_errors=True)
+
         candidates = sorted(
             self.directory.glob(f"{self._key}-*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True
         )
@@ -310,15 +297,6 @@ class AnalyticsStore:
         self._signal.close()
 
 
-def _insert(con, name: str, table) -> None:
-    con.register("raw_rows", table)
-    try:
-        sql, params = schema.insert_typed(name, "raw_rows")
-        con.execute(sql, params)
-    finally:
-        con.unregister("raw_rows")
-
-
 def _apply(con, engine: Engine, ids: set[int]) -> None:
     tables = read_customers(engine, ids)
     con.execute("BEGIN")
@@ -329,7 +307,7 @@ def _apply(con, engine: Engine, ids: set[int]) -> None:
         for table in (*(schema.copy_metadata.tables[n] for n in _TABLES), schema.customers):
             run.execute(con, delete(table).where(table.c.Customer_ID.in_(changed)))
         for name in _TABLES:
-            _insert(con, name, tables[name])
+            build.insert(con, name, tables[name])
         run.execute(con, schema.build_customers(only_changed=True))
         con.execute("COMMIT")
     except Exception:

@@ -107,7 +107,8 @@ def test_a_failed_load_keeps_the_old_copy_and_says_so(store, source_db, monkeypa
     def broken(*args, **kwargs):
         raise ConnectionError("server closed the connection")
 
-    monkeypatch.setattr("db.analytics.store.read_all", broken)
+    monkeypatch.setattr("db.analytics.store.build_with_connectorx", broken)
+    monkeypatch.setattr("db.analytics.store.read_driver", broken)
     with pytest.raises(ConnectionError):
         store.load()
     status = store.status()
