@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     false,
     func,
     insert,
@@ -100,6 +101,18 @@ def reach_column(channel: str) -> str:
     return f"reach_{channel.lower()}"
 
 
+def stage_column(channel: str) -> str:
+    return f"pref_{channel.lower()}"
+
+
+def zone_column(channel: str) -> str:
+    return f"zone_{channel.lower()}"
+
+
+# The stage a customer's latest preference row of a channel reached (the audiences' funnel).
+PREF_NOTIFICATIONS_OFF, PREF_NO_CONSENT, PREF_CONSENTED = 0, 1, 2
+
+
 customers = Table(
     "customers",
     copy_metadata,
@@ -108,6 +121,9 @@ customers = Table(
     Column("Value_At_Risk", Float()),
     *(Column(reach_column(ch), Boolean()) for ch in CHANNELS),
     Column("reach_any", Boolean()),
+    # each channel's latest preference row: its stage (PREF_*; NULL: no row) and time zone
+    *(Column(stage_column(ch), Integer()) for ch in CHANNELS),
+    *(Column(zone_column(ch), String()) for ch in CHANNELS),
 )
 
 
@@ -191,15 +207,18 @@ def build_customers(*, only_changed: bool = False) -> Insert:
     cur = _latest(segments, [s.Customer_ID], list(latest_first(s)), scope)  # the current segment rule
     latest = _latest(preferences, [p.Customer_ID, p.Communication_Channel], [p.Preference_ID.desc()], scope)
     opted_in = and_(latest.c.Notification_Enabled, latest.c.Marketing_Consent)
+    stage = case(
+        (opted_in, PREF_CONSENTED),
+        (latest.c.Notification_Enabled, PREF_NO_CONSENT),
+        else_=PREF_NOTIFICATIONS_OFF,
+    )
+    one = latest.c.Communication_Channel
     reach = (
         select(
             latest.c.Customer_ID,
-            *(
-                func.coalesce(
-                    func.bool_or(opted_in).filter(latest.c.Communication_Channel == ch), false()
-                ).label(ch)
-                for ch in CHANNELS
-            ),
+            *(func.coalesce(func.bool_or(opted_in).filter(one == ch), false()).label(ch) for ch in CHANNELS),
+            *(func.max(stage).filter(one == ch).label(f"stage_{ch}") for ch in CHANNELS),
+            *(func.max(latest.c.Time_Zone).filter(one == ch).label(f"zone_{ch}") for ch in CHANNELS),
         )
         .group_by(latest.c.Customer_ID)
         .subquery()
@@ -213,6 +232,8 @@ def build_customers(*, only_changed: bool = False) -> Insert:
         (cur.c.Lifetime_Value * cur.c.Risk_Score / 100).label("Value_At_Risk"),
         *flags,
         or_(*flags),
+        *(reach.c[f"stage_{ch}"] for ch in CHANNELS),
+        *(reach.c[f"zone_{ch}"] for ch in CHANNELS),
     ).select_from(
         ci.outerjoin(cur, cur.c.Customer_ID == ci.c.Customer_ID).outerjoin(
             reach, reach.c.Customer_ID == ci.c.Customer_ID
