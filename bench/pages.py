@@ -1,34 +1,45 @@
-"""Time the five dashboard pages under Streamlit's AppTest on a big database (a script, not a test).
+"""The five dashboard pages, this code (the analytics copy) and the previous implementation
+(derived tables in the customer's database, commit 38a1ab8) side by side on the same rows.
 
-    python bench/pages.py                                  # seed 1,000,000 customers into a temp SQLite file
-    python bench/pages.py --url sqlite:////tmp/big.db      # reuse seeded databases (repeatable)
-    python bench/pages.py --url sqlite:////tmp/big.db \\
-        --url postgresql+psycopg://postgres@127.0.0.1:5432/bench_pages
-    python bench/pages.py --url ... --pages churn,segments --no-naive
-    BENCH_VERBOSE=1 python bench/pages.py ...              # also the slowest statements per page
+    python bench/pages.py --backends sqlite --customers 1000000           # seed, clone, measure
+    python bench/pages.py --backends sqlite,postgresql --customers 1000000 --reuse
+    python bench/pages.py --url-prev sqlite:////tmp/q1.db                  # an existing 0004 database
+    python bench/pages.py --url-prev postgresql+psycopg://postgres@127.0.0.1:5432/seed1m \\
+        --url-new postgresql+psycopg://postgres@127.0.0.1:5432/seed1m_new --reuse
+    python bench/pages.py --url-new sqlite:////tmp/q10.db --pages overview,churn
 
-Per database and page, one subprocess (so that its peak memory is the page's alone) renders the
-page as a viewer would, server side, with AppTest:
+The previous implementation runs from a git worktree of 38a1ab8 (--prev-tree, created when
+missing). It needs its own tables (current_segment, the rollups: schema revision 0004), which
+this code drops (0005), so each measurement uses two databases with the same customer rows:
 
-- prime: a render that matches no customer and one without filter, as a server that has
-  served pages before (imports, engine, first connection, the lazy first uses of pandas and
-  Plotly; AppTest's scan of installed components, which a server does once at start, is kept
-  for the process), then
-- cold: `st.cache_data.clear()`, render without filter again (every cached read runs, as after
-  a write or when the cache's TTL ran out); median of COLD_RUNS such renders,
-- filtered: render with a new filter (--filter, default states=Maharashtra + categories=VIP):
-  cold for those values,
-- warm: the same filter again (every read from the cache), median of COLD_RUNS renders,
-- raw SQL: every SELECT the cold and the filtered render sent to the database, replayed on a new
-  DBAPI connection (execute + fetchall, no SQLAlchemy, pandas or Streamlit), median of 3,
-- peak MB: the process's peak RSS during the cold and filtered renders above its RSS before
-  them (Linux /proc/self/clear_refs), and the absolute peak RSS of the process.
+- given --url-prev (a database the previous code seeded or upgraded): the new one is a clone
+  (SQLite: a copy of the file; PostgreSQL: CREATE DATABASE ... TEMPLATE), upgraded by this code;
+- given --url-new (this code's schema): the previous one is a clone, downgraded to 0004 by this
+  code's migration (the derived tables come back empty) and rebuilt by the previous code's
+  `python -m db upgrade` (it rebuilds current_segment and the rollups when they are stale);
+- given neither: databases named by backend and size (/tmp/bench_pages/prev_1m.db, bench_prev_1m,
+  ...) are seeded with --seeder: `prev` (default) runs the previous code's `python -m db seed`
+  and clones as above; `new` runs this code's faster seeder and derives the previous database
+  from it. The rows are the same either way (the generator did not change).
+- --reuse keeps databases that exist with the expected number of customers and revision.
 
-The naive approach ("naive s", "naive MB") runs in its own subprocess: read the tables the page
-needs with pandas.read_sql and compute the same figures in pandas (no filter), as a plain
-pandas dashboard would.
+Per implementation, database and page, one subprocess renders the page under Streamlit's
+AppTest as a signed-in viewer, as a server that has served pages before: one priming render
+(a filter that matches nobody, then no filter), then for each filter (default: Maharashtra +
+VIP; broad: women 25-34, Active; none) the median of --runs cold renders (st.cache_data
+cleared before each), then the median of --runs warm renders of the default filter (every
+read from the cache). Peak MB: the process's peak RSS (VmHWM).
 
-Prints a markdown table: page x database x cold / filtered / warm / raw-SQL / naive / memory.
+This code's analytics copy is loaded once per database before the pages, in a process of its
+own ("load s": the full load, the connectorx reader included; "copy MB": the DuckDB file;
+"load peak MB": that process's peak RSS / its children's: the builder, where the store runs
+one), into ANALYTICS_DIR
+(--analytics-dir/<database>), where each page process adopts the copy the last one left.
+Figures are never refreshed during the run (ANALYTICS_REFRESH_SECONDS is set very high).
+
+Prints markdown tables and the budgets (at 1M customers: every page <= 0.5 s cold under each
+filter, warm <= 0.1 s, full load <= 20 s; at 10M: every page <= 1.5 s cold, full load <= 200 s,
+the app process < 1.5 GB).
 """
 
 from __future__ import annotations
@@ -36,29 +47,45 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sql_record import Recorder, statement_ms  # noqa: E402  (bench/, the script's folder)
+PREV_COMMIT = "38a1ab8"
+PREV_REVISION = "0004"
+DEFAULT_PREV_TREE = Path("/tmp/prev-38a1ab8")
+WORK = Path("/tmp/bench_pages")
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 PAGES = ("overview", "demographics", "segments", "churn", "consent")
-DEFAULT_FILTER = "states=Maharashtra&categories=VIP"
-COLD_RUNS = 5
+TITLES = {
+    "overview": "Overview",
+    "demographics": "Demographics",
+    "segments": "Segments and value",
+    "churn": "Churn risk",
+    "consent": "Preferences and consent",
+}
+FILTERS = {
+    "default": "states=Maharashtra&categories=VIP",
+    "broad": "genders=Female&age_min=25&age_max=34&statuses=Active",
+    "none": "",
+}
 NOTHING = {"cities": "Atlantis"}
-# current_segment without its copies of Customer_Info columns (the naive approach joins those)
-CURRENT = ("Customer_ID", "Segment_ID", "Segment_Name", "Segment_Category", "Lifetime_Value", "Risk_Score")
-CURRENT = (*CURRENT, "Engagement_Level")
+
+# (customers at least, cold s per page and filter, warm s, full load s, app process MB)
+BUDGETS = (
+    (5_000_000, 1.5, None, 200.0, 1536.0),
+    (500_000, 0.5, 0.1, 20.0, None),
+)
 
 
-# --- memory -------------------------------------------------------------------------------
+# --- memory ---------------------------------------------------------------------------------
 
 
 def _status_kib(key: str) -> int:
@@ -69,61 +96,33 @@ def _status_kib(key: str) -> int:
     return 0
 
 
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # resets VmHWM to the current RSS
-        return True
-    except OSError:
-        return False
+def _children_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-# --- worker: one page under AppTest ---------------------------------------------------------
+# --- workers (run in a subprocess, with the tree of the implementation on sys.path) ----------
 
 
-def _slowest(url: str, statements, top: int = 6) -> list[tuple[float, str]]:
-    """The `top` slowest statements (ms, first 160 characters), one run each."""
-    times = _replayed(url, statements, repeat=1)[0]
-    texts = [" ".join(statement.split())[:160] for statement, _ in statements]
-    return sorted(zip(times, texts, strict=True), reverse=True)[:top]
-
-
-def _replay_ms(url: str, statements, repeat: int = 3) -> float:
-    """Median ms of executing and fetching `statements` on a new DBAPI connection."""
-    return statistics.median(sum(run) for run in _replayed(url, statements, repeat))
-
-
-def _replayed(url: str, statements, repeat: int) -> list[list[float]]:
-    from db.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            runs = [statement_ms(conn, statements) for _ in range(repeat)]
-            conn.rollback()
-    finally:
-        engine.dispose()
-    return runs
-
-
-def _render(page: str, params: dict[str, str]) -> float:
+def _render(root: Path, page: str, params: dict[str, str]) -> float:
     from streamlit.testing.v1 import AppTest
 
     from dashboard import auth
     from db.access import Actor
 
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=600)
-    at.session_state[auth.SESSION_KEY] = auth.session_for(Actor("bench", "viewer"))
+    at = AppTest.from_file(str(root / "pages" / f"{page}.py"), default_timeout=900)
+    at.session_state[auth.SESSION_KEY] = auth.session_for(Actor("vera", "viewer"))
     for k, v in params.items():
         at.query_params[k] = v
     t = time.perf_counter()
     at.run()
-    ms = (time.perf_counter() - t) * 1000
+    seconds = time.perf_counter() - t
     if at.exception:
-        raise RuntimeError(f"{page}: {[e.message for e in at.exception]}")
+        raise RuntimeError(f"{page} {params}: {[e.message for e in at.exception]}")
     if not at.get("plotly_chart") and params is not NOTHING:
         raise RuntimeError(f"{page} {params}: no chart rendered")
-    return ms
+    return seconds
 
 
 def _scan_components_once() -> None:
@@ -136,259 +135,640 @@ def _scan_components_once() -> None:
     manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
-def worker(url: str, page: str, filter_params: dict[str, str]) -> dict:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEMO_CUSTOMERS"] = "0"
+def _profile_figures() -> dict[str, float] | None:
+    """Time every public function of this code's figure modules (db.analytics.*), patched before
+    the pages import them: {module.function: seconds}, reset by the caller. None for code
+    without them (the previous implementation)."""
+    import functools
+    import importlib
+
+    try:
+        modules = [importlib.import_module(f"db.analytics.{m}") for m in FIGURE_MODULES]
+        importlib.import_module("db.analytics.store")
+    except ImportError:
+        return None
+    spent: dict[str, float] = {}
+
+    def timed(name, fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+
+        return wrapper
+
+    for module in modules:
+        for name, fn in list(vars(module).items()):
+            if (
+                callable(fn)
+                and not name.startswith("_")
+                and getattr(fn, "__module__", None) == module.__name__
+            ):
+                if isinstance(fn, type):
+                    continue
+                setattr(module, name, timed(f"{module.__name__.rsplit('.', 1)[-1]}.{name}", fn))
+    return spent
+
+
+FIGURE_MODULES = ("overview", "demographics", "value", "churn", "consent", "options")
+
+
+def page_worker(root: Path, page: str, runs: int, profile: bool = False) -> dict:
+    """Render `page` of the tree at `root` (DATABASE_URL etc. set by the driver)."""
     import streamlit as st
 
+    spent = _profile_figures() if profile else None
+
+    copies = Path(os.environ["ANALYTICS_DIR"]) if os.environ.get("ANALYTICS_DIR") else None
+    before = {p.stat().st_ino for p in copies.glob("*.duckdb")} if copies else set()
     _scan_components_once()
+    _render(root, page, NOTHING)  # imports, engine, first connection (new: adopts the copy)
+    _render(root, page, {})  # the lazy first uses of pandas and Plotly on real rows
+    out: dict = {}
+    if copies:  # the copy file is renamed when adopted (same inode), a new one when loaded
+        out["adopted"] = bool(before & {p.stat().st_ino for p in copies.glob("*.duckdb")})
+    for name, query in FILTERS.items():
+        params = dict(parse_qsl(query))
+        times = []
+        for i in range(runs):
+            st.cache_data.clear()
+            if spent is not None:
+                spent.clear()
+            times.append(_render(root, page, params))
+            if spent is not None and i == 0:  # the figures of the first cold render, slowest first
+                top = sorted(spent.items(), key=lambda kv: -kv[1])[:6]
+                out[f"figures_{name}"] = [(k, round(v, 3)) for k, v in top]
+        out[f"cold_{name}"] = statistics.median(times)
+    default = dict(parse_qsl(FILTERS["default"]))
+    _render(root, page, default)  # fills the cache for the warm renders
+    out["warm"] = statistics.median(_render(root, page, default) for _ in range(runs))
+    out["peak_mb"] = _status_kib("VmHWM") / 1024
+    return out
 
-    from sqlalchemy.engine import Engine
 
-    recorder = Recorder(Engine)
-    _render(page, NOTHING)  # imports, engine, first connection
-    _render(page, {})  # the lazy first uses of pandas and Plotly on real rows
-    st.cache_data.clear()
-    rss_before = _status_kib("VmRSS")
-    peak_reset = _reset_peak()
+def load_worker(url: str, directory: Path) -> dict:
+    """A full load of this code's analytics copy of `url` into `directory` (emptied first), as the
+    app's store does it (the store decides where the build runs: a child process, or in-process
+    for a small source); the peak RSS of this process and of its children (the builder)."""
+    from db.analytics.store import AnalyticsStore
+    from db.engine import make_engine
+    from db.settings import Settings
 
-    recorder.on = True
-    colds = [_render(page, {})]
-    cold_sql = list(recorder.statements)
-    recorder.on = False
-    for _ in range(COLD_RUNS - 1):
-        st.cache_data.clear()
-        colds.append(_render(page, {}))
-    recorder.statements.clear()
-    recorder.on = True
-    filtered = _render(page, filter_params)
-    filtered_sql = list(recorder.statements)
-    recorder.on = False
-    peak = _status_kib("VmHWM")
-    warm = statistics.median(_render(page, filter_params) for _ in range(COLD_RUNS))
-
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    settings = Settings.load()
+    engine = make_engine(url)
+    store = AnalyticsStore(
+        engine,
+        directory=directory,
+        memory_limit=settings.analytics_memory_limit,
+        threads=settings.analytics_threads,
+        refresh_seconds=1e12,
+    )
+    t = time.perf_counter()
+    store.load()
+    seconds = time.perf_counter() - t
+    status = store.status()
+    store.close()
+    engine.dispose()
+    copies = [p for p in directory.iterdir() if p.suffix in (".duckdb", ".wal")]
     return {
-        "cold_ms": statistics.median(colds),
-        "filtered_ms": filtered,
-        "warm_ms": warm,
-        "raw_ms": _replay_ms(url, cold_sql),
-        "raw_filtered_ms": _replay_ms(url, filtered_sql),
-        "statements": len(cold_sql),
-        "slowest": _slowest(url, cold_sql) if os.environ.get("BENCH_VERBOSE") else [],
-        "slowest_filtered": _slowest(url, filtered_sql) if os.environ.get("BENCH_VERBOSE") else [],
-        "peak_delta_mb": (peak - rss_before) / 1024 if peak_reset else None,
-        "peak_mb": peak / 1024,
+        "load_s": seconds,
+        "copy_mb": sum(p.stat().st_size for p in copies) / 2**20,
+        "load_peak_mb": _status_kib("VmHWM") / 1024,
+        "reader_peak_mb": _children_peak_mb(),
+        "loader": status.loader,
+        "customers": status.customers,
     }
 
 
-# --- naive: the tables in pandas -------------------------------------------------------------
-
-
-def _read(engine, table: str, columns: tuple[str, ...] | None = None):
-    import pandas as pd
-
-    q = engine.dialect.identifier_preparer.quote
-    cols = "*" if columns is None else ", ".join(q(c) for c in columns)
-    with engine.connect() as conn:
-        return pd.read_sql(f"SELECT {cols} FROM {q(table)}", conn)  # noqa: S608 (names, no values)
-
-
-def _naive_overview(engine) -> None:
-    import pandas as pd
-
-    ci = _read(engine, "Customer_Info")
-    cur = _read(engine, "current_segment", CURRENT)
-    ci["Join_Date"] = pd.to_datetime(ci["Join_Date"])
-    ci["Account_Status"].value_counts()
-    ci.groupby(ci["Join_Date"].dt.to_period("M")).size()
-    m = ci[["Customer_ID"]].merge(cur, on="Customer_ID")
-    ltv, risk = m["Lifetime_Value"].astype(float), m["Risk_Score"].astype(float)
-    (ltv.sum(), risk.mean(), (risk >= 70).sum(), (ltv * risk / 100).sum())
-
-
-def _naive_demographics(engine) -> None:
-    import pandas as pd
-
-    ci = _read(engine, "Customer_Info")
-    bands = pd.cut(ci["Age"], [17, 24, 34, 44, 54, 64, 200])
-    ci.groupby([bands, ci["Gender"]], observed=False).size()
-    ci["Gender"].value_counts()
-    ci["State"].value_counts().head(15)
-    ci.groupby(["State", "City"]).size().nlargest(20)
-    ci.loc[ci["Country"] != "India", "Country"].value_counts()
-    pd.to_datetime(ci["Join_Date"]).dt.year.value_counts()
-    points = ci["Loyalty_Points"].dropna()
-    p99 = points.quantile(0.99)
-    pd.cut(points.clip(upper=p99), 20).value_counts()
-
-
-def _naive_segments(engine) -> None:
-    import numpy as np
-    import pandas as pd
-
-    ci = _read(engine, "Customer_Info")
-    seg = _read(engine, "Customer_Segments")
-    cur = _read(engine, "current_segment", CURRENT)
-    seg = seg[seg["Customer_ID"].isin(ci["Customer_ID"])]
-    seg["Lifetime_Value"] = seg["Lifetime_Value"].astype(float)
-    seg.groupby("Segment_Category")["Lifetime_Value"].agg(["count", "sum", "mean", "median"])
-    for _, g in seg.groupby("Segment_Category")["Lifetime_Value"]:
-        np.histogram(g.clip(upper=g.quantile(0.99)), bins=30)
-    seg.groupby(["Segment_Category", "Segment_Name"])["Lifetime_Value"].agg(["count", "sum"])
-    cur.groupby(["Segment_Category", "Engagement_Level"]).size()
-    v = np.sort(cur["Lifetime_Value"].astype(float).to_numpy())[::-1]
-    share = np.cumsum(v) / v.sum()
-    pd.Series(share[np.linspace(0, len(v) - 1, 101).astype(int)])
-
-
-def _naive_churn(engine) -> None:
-    import pandas as pd
-
-    ci = _read(engine, "Customer_Info")
-    cur = _read(engine, "current_segment", CURRENT)
-    m = ci.merge(cur, on="Customer_ID")
-    risk = m["Risk_Score"].astype(float)
-    ltv = m["Lifetime_Value"].astype(float)
-    m["var"] = ltv * risk / 100
-    (risk // 5).value_counts()
-    m.groupby(["Segment_Category", "Engagement_Level"])["Risk_Score"].agg(["mean", "count"])
-    m.groupby("Segment_Category")["var"].agg(["sum", "count"])
-    m.groupby("State")["var"].agg(["sum", "count"]).nlargest(15, "sum")
-    days = (pd.Timestamp.now() - pd.to_datetime(m["Last_Login"])).dt.days
-    m.groupby(pd.cut(days, [-1e9, 30, 60, 90, 180, 365, 1e9]), observed=False)["Risk_Score"].agg(
-        ["mean", "count"]
-    )
-    m.groupby(
-        [pd.cut(ltv, [-1, 1e4, 2.5e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 1e12]), (risk // 10).clip(0, 9)],
-        observed=False,
-    ).size()
-    m[risk >= 70].nlargest(100, "var")[["Customer_ID", "Customer_Name", "City", "State", "var"]]
-
-
-def _naive_consent(engine) -> None:
-    ci = _read(engine, "Customer_Info", ("Customer_ID", "Account_Status"))
-    p = _read(engine, "Customer_Preferences")
-    p["Communication_Channel"].value_counts()
-    p.groupby("Communication_Channel")[
-        ["Notification_Enabled", "Marketing_Consent", "Newsletter_Subscription"]
-    ].mean()
-    p["Preferred_Language"].value_counts()
-    p["Time_Zone"].value_counts()
-    m = p.merge(ci, on="Customer_ID")
-    ok = m[
-        (m["Notification_Enabled"] == 1) & (m["Marketing_Consent"] == 1) & (m["Account_Status"] == "Active")
-    ]
-    ok.groupby("Communication_Channel")["Customer_ID"].nunique()
-
-
-def naive(url: str, page: str) -> dict:
-    from db.engine import make_engine
-
-    engine = make_engine(url)
-    rss_before = _status_kib("VmRSS")
-    t = time.perf_counter()
-    globals()[f"_naive_{page}"](engine)
-    seconds = time.perf_counter() - t
-    engine.dispose()
-    return {"naive_s": seconds, "naive_peak_mb": (_status_kib("VmHWM") - rss_before) / 1024}
-
-
-# --- driver ---------------------------------------------------------------------------------
-
-
-def _subprocess(args: list[str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _seed(customers: int) -> str:
-    path = Path(tempfile.mkdtemp(prefix="bench_pages_")) / "bench.db"
-    url = f"sqlite:///{path}"
-    t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "db", "seed", "--customers", str(customers), "--url", url],
-        cwd=ROOT,
-        check=True,
-    )
-    print(f"seeded {customers:,} customers into {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    return url
+# --- databases ------------------------------------------------------------------------------
 
 
 def _backend(url: str) -> str:
     return url.split(":", 1)[0].split("+", 1)[0]
 
 
-def _customers(url: str) -> int:
-    from db.engine import make_engine
+def _sqlite_path(url: str) -> Path:
+    from sqlalchemy.engine import make_url
 
-    engine = make_engine(url)
+    return Path(make_url(url).database)
+
+
+def _pg_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database
+
+
+def _with_database(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin(url: str):
+    from sqlalchemy import create_engine
+
+    return create_engine(_with_database(url, "postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _exists(url: str) -> bool:
+    if _backend(url) == "sqlite":
+        return _sqlite_path(url).is_file()
+    from sqlalchemy import text
+
+    admin = _pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": _pg_name(url)})
+            return found.first() is not None
+    finally:
+        admin.dispose()
+
+
+def _describe(url: str) -> tuple[int | None, str | None]:
+    """(customers, alembic revision) of a database, (None, None) when it cannot be read."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            n = conn.exec_driver_sql('SELECT count(*) FROM "Customer_Info"').scalar()
+            revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        return n, revision
+    except Exception:  # noqa: BLE001 - missing tables: not a usable database
+        return None, None
+    finally:
+        engine.dispose()
+
+
+def _drop(url: str) -> None:
+    if _backend(url) == "sqlite":
+        path = _sqlite_path(url)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    from sqlalchemy import text
+
+    admin = _pg_admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_pg_name(url)}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _create_empty(url: str) -> None:
+    _drop(url)
+    if _backend(url) == "sqlite":
+        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        return
+    from sqlalchemy import text
+
+    admin = _pg_admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{_pg_name(url)}"'))
+    admin.dispose()
+
+
+def _clone(src: str, dst: str) -> None:
+    """dst: a copy of src (SQLite: the file after a checkpoint; PostgreSQL: TEMPLATE)."""
+    t = time.perf_counter()
+    _drop(dst)
+    if _backend(src) == "sqlite":
+        s, d = _sqlite_path(src), _sqlite_path(dst)
+        con = sqlite3.connect(s)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        con.close()
+        d.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(s, d)
+    elif _backend(src) == "postgresql":
+        from sqlalchemy import text
+
+        admin = _pg_admin(src)
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": _pg_name(src)},
+            )
+            conn.execute(text(f'CREATE DATABASE "{_pg_name(dst)}" TEMPLATE "{_pg_name(src)}"'))
+        admin.dispose()
+    else:
+        raise SystemExit(f"cloning {_backend(src)} is not supported: pass --url-prev and --url-new")
+    _log(f"cloned {_safe(src)} -> {_safe(dst)} in {time.perf_counter() - t:.0f} s")
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> None:
+    t = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(cwd), "DEMO_CUSTOMERS": "0"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{(done.stderr or done.stdout)[-3000:]}")
+    _log(f"{what}: {time.perf_counter() - t:.0f} s")
+
+
+def _vacuum_analyze(url: str) -> None:
+    if _backend(url) != "postgresql":
+        return
+    from sqlalchemy import create_engine
+
+    t = time.perf_counter()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        n = conn.exec_driver_sql('SELECT count(*) FROM "Customer_Info"').scalar()
+        conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
-    return n
+    _log(f"VACUUM ANALYZE {_safe(url)}: {time.perf_counter() - t:.0f} s")
 
 
-def _fmt(value, digits=0) -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}"
+def _to_new(prev_url: str, new_url: str) -> None:
+    _clone(prev_url, new_url)
+    cmd = [sys.executable, "-m", "db", "upgrade", "--url", new_url]
+    _run(cmd, ROOT, f"upgrade {_safe(new_url)} (new code)")
+
+
+def _to_prev(new_url: str, prev_url: str, prev_tree: Path) -> None:
+    _clone(new_url, prev_url)
+    downgrade = (
+        "import sys; from alembic import command; from db.engine import make_engine; "
+        "from db.migrate import alembic_config; "
+        f"command.downgrade(alembic_config(make_engine(sys.argv[1])), {PREV_REVISION!r})"
+    )
+    _run([sys.executable, "-c", downgrade, prev_url], ROOT, f"downgrade {_safe(prev_url)} to {PREV_REVISION}")
+    # the previous code rebuilds current_segment and the rollups (no watermark yet); on SQLite
+    # without current_segment's six indexes, built afterwards with a big page cache (kept while
+    # 10M rows go in, with the app's 64 MiB cache, they took over 25 minutes and had not finished)
+    deferred = _drop_indexes(prev_url, "current_segment")
+    cmd = [sys.executable, "-m", "db", "upgrade", "--url", prev_url]
+    _run(cmd, prev_tree, f"rebuild the derived tables of {_safe(prev_url)} (previous code)")
+    _create_indexes(prev_url, deferred)
+    _vacuum_analyze(prev_url)  # as the previous seeder left them
+
+
+def _drop_indexes(url: str, table: str) -> list[str]:
+    """Drop the secondary indexes of `table` (not its key); their CREATE statements."""
+    if _backend(url) == "sqlite":
+        return _drop_indexes_sqlite(url, table)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = :t AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+            ),
+            {"t": table},
+        ).all()
+        for name, _ in rows:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    engine.dispose()
+    return [sql for _, sql in rows]
+
+
+def _create_indexes(url: str, statements: list[str]) -> None:
+    if not statements:
+        return
+    if _backend(url) == "sqlite":
+        _create_indexes_sqlite(url, statements)
+        return
+    from sqlalchemy import create_engine
+
+    t = time.perf_counter()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET maintenance_work_mem = '1GB'")
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+    engine.dispose()
+    _log(f"created {len(statements)} indexes: {time.perf_counter() - t:.0f} s")
+
+
+def _drop_indexes_sqlite(url: str, table: str) -> list[str]:
+    """Drop the explicit indexes of `table`; their CREATE statements."""
+    con = sqlite3.connect(_sqlite_path(url), isolation_level=None)
+    try:
+        rows = con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+        for name, _ in rows:
+            con.execute(f'DROP INDEX "{name}"')
+    finally:
+        con.close()
+    return [sql for _, sql in rows]
+
+
+def _create_indexes_sqlite(url: str, statements: list[str]) -> None:
+    t = time.perf_counter()
+    con = sqlite3.connect(_sqlite_path(url), isolation_level=None)
+    try:
+        con.execute("PRAGMA cache_size=-2097152")  # 2 GiB
+        con.execute("PRAGMA threads=2")
+        con.execute("PRAGMA synchronous=OFF")
+        for sql in statements:
+            con.execute(sql)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        con.close()
+    _log(f"created {len(statements)} indexes: {time.perf_counter() - t:.0f} s")
+
+
+def _usable(url: str, customers: int | None, new: bool) -> bool:
+    if not _exists(url):
+        return False
+    n, revision = _describe(url)
+    if n is None or (customers is not None and n != customers):
+        return False
+    return (revision != PREV_REVISION) if new else (revision == PREV_REVISION)
+
+
+def prepare(args, prev_url: str | None, new_url: str | None, backend: str) -> tuple[str, str]:
+    """The (previous, new) database pair with the same customer rows, made as the options say."""
+    tag = _size_tag(args.customers)
+    if prev_url is None and new_url is None:
+        if backend == "sqlite":
+            prev_url = f"sqlite:///{WORK / f'prev_{tag}.db'}"
+            new_url = f"sqlite:///{WORK / f'new_{tag}.db'}"
+        else:
+            prev_url = _with_database(args.postgres_url, f"bench_prev_{tag}")
+            new_url = _with_database(args.postgres_url, f"bench_new_{tag}")
+        first = prev_url if args.seeder == "prev" else new_url
+        if not (args.reuse and _usable(first, args.customers, new=args.seeder == "new")):
+            _create_empty(first)
+            cwd = args.prev_tree if args.seeder == "prev" else ROOT
+            cmd = [sys.executable, "-m", "db", "seed", "--customers", str(args.customers), "--url", first]
+            _run(cmd, cwd, f"seed {args.customers:,} customers into {_safe(first)} ({args.seeder} seeder)")
+        derive = "new" if args.seeder == "prev" else "prev"
+    else:
+        derive = "new" if new_url is None else "prev" if prev_url is None else None
+        new_url = new_url or _derived(prev_url, "new")
+        prev_url = prev_url or _derived(new_url, "prev")
+    if derive == "new" and not (args.reuse and _usable(new_url, _describe(prev_url)[0], True)):
+        _to_new(prev_url, new_url)
+    elif derive == "prev" and not (args.reuse and _usable(prev_url, _describe(new_url)[0], False)):
+        _to_prev(new_url, prev_url, args.prev_tree)
+    (n_prev, rev_prev), (n_new, rev_new) = _describe(prev_url), _describe(new_url)
+    if n_prev != n_new or rev_prev != PREV_REVISION or rev_new == PREV_REVISION:
+        raise SystemExit(
+            f"not a pair: {_safe(prev_url)} has {n_prev} customers at {rev_prev}, "
+            f"{_safe(new_url)} has {n_new} at {rev_new}"
+        )
+    return prev_url, new_url
+
+
+def _derived(url: str, side: str) -> str:
+    if _backend(url) == "sqlite":
+        path = _sqlite_path(url)
+        return f"sqlite:///{path.with_name(path.stem + '_' + side + (path.suffix or '.db'))}"
+    return _with_database(url, f"{_pg_name(url)}_{side}")
+
+
+def _size_tag(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def ensure_worktree(path: Path) -> None:
+    if (path / "pages").is_dir():
+        return
+    if path.exists():
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=False)
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), PREV_COMMIT], cwd=ROOT, check=True)
+
+
+# --- driver ---------------------------------------------------------------------------------
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _worker(args: list[str], tree: Path, env: dict[str, str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        capture_output=True,
+        text=True,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree), "DEMO_CUSTOMERS": "0", **env},
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _budget(customers: int):
+    for at_least, cold, warm, load, memory in BUDGETS:
+        if customers >= at_least:
+            return cold, warm, load, memory
+    return None, None, None, None
+
+
+def _mark(value: float | None, limit: float | None) -> str:
+    if value is None or limit is None:
+        return ""
+    return " ✓" if value <= limit else " ✗"
+
+
+def _s(value: float | None, limit: float | None = None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}{_mark(value, limit)}"
+
+
+def measure(args, prev_url: str, new_url: str) -> dict:
+    backend = _backend(new_url)
+    customers = _describe(new_url)[0]
+    name = f"{backend}_{_pg_name(new_url) if backend == 'postgresql' else _sqlite_path(new_url).stem}"
+    directory = args.analytics_dir / name
+    env_new = {
+        "DATABASE_URL": new_url,
+        "ANALYTICS_DIR": str(directory),
+        "ANALYTICS_REFRESH_SECONDS": "1e12",
+        "ANALYTICS_FULL_RELOAD_SECONDS": "1e12",
+    }
+    result = {"backend": backend, "customers": customers}
+    result["runs"] = {"prev": args.prev_runs or args.runs, "new": args.runs}
+    result |= {"prev_url": _safe(prev_url), "new_url": _safe(new_url)}
+    _log(f"{backend} {customers:,}: loading the analytics copy of {_safe(new_url)}")
+    result["load"] = _worker(["--load-worker", new_url, str(directory)], ROOT, env_new)
+    _log(f"  {json.dumps(result['load'])}")
+    result["pages"] = {}
+    for page in args.pages:
+        row = {}
+        for impl, tree, env in (
+            ("prev", args.prev_tree, {"DATABASE_URL": prev_url}),
+            ("new", ROOT, env_new),
+        ):
+            if impl == "prev" and args.skip_prev:
+                continue
+            try:
+                flags = ["--profile"] if args.profile else []
+                runs = str(args.prev_runs if impl == "prev" and args.prev_runs else args.runs)
+                row[impl] = _worker([*flags, "--page-worker", str(tree), page, runs], tree, env)
+            except RuntimeError as error:
+                _log(str(error))
+                row[impl] = None
+            _log(f"  {page} {impl}: {json.dumps(row[impl])}")
+            if impl == "new" and row[impl] and not row[impl].get("adopted"):
+                _log(f"  {page}: the page process loaded a copy of its own instead of adopting one")
+        result["pages"][page] = row
+    return result
+
+
+def report(results: list[dict]) -> None:
+    load = os.getloadavg()
+    runs = ", ".join(
+        f"{r['backend']} {r['customers']:,}: {r['runs']['prev']} previous / {r['runs']['new']} this code"
+        for r in results
+    )
+    print(
+        f"\nload average at end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
+        f"cold/warm: median of renders ({runs})"
+    )
+    print(f"filters: default `{FILTERS['default']}`, broad `{FILTERS['broad']}`, none\n")
+    print(
+        "| page | database | customers | prev cold s (default / broad / none) "
+        "| new cold s (default / broad / none) | new warm s | prev / new | peak MB (prev / new) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        cold_limit, warm_limit, _, _ = _budget(r["customers"])
+        for page, row in r["pages"].items():
+            prev, new = row.get("prev"), row.get("new")
+            prev_cold = " / ".join(_s(prev[f"cold_{f}"]) for f in FILTERS) if prev else "n/a"
+            new_cold = " / ".join(_s(new[f"cold_{f}"], cold_limit) for f in FILTERS) if new else "n/a"
+            ratio = (
+                sum(prev[f"cold_{f}"] for f in FILTERS) / sum(new[f"cold_{f}"] for f in FILTERS)
+                if prev and new
+                else None
+            )
+            peak = f"{prev['peak_mb']:,.0f}" if prev else "n/a"
+            peak += f" / {new['peak_mb']:,.0f}" if new else " / n/a"
+            print(
+                f"| {TITLES[page]} | {r['backend']} | {r['customers']:,} | {prev_cold} | {new_cold} "
+                f"| {_s(new['warm'], warm_limit, 3) if new else 'n/a'} | {_s(ratio, None, 1)} | {peak} |"
+            )
+    profiled = [
+        (r, p, row["new"])
+        for r in results
+        for p, row in r["pages"].items()
+        if (row.get("new") or {}).get("figures_none")
+    ]
+    if profiled:
+        print(
+            "\nSlowest figures of this code in the first cold render, s (a figure two charts share "
+            "is computed once):\n"
+        )
+        print("| page | database | " + " | ".join(FILTERS) + " |")
+        print("|---|---|" + "---|" * len(FILTERS))
+        for r, page, new in profiled:
+            cells = [", ".join(f"{k} {v:.2f}" for k, v in new.get(f"figures_{f}", [])[:3]) for f in FILTERS]
+            print(f"| {TITLES[page]} | {r['backend']} {r['customers']:,} | " + " | ".join(cells) + " |")
+    print("\n| database | customers | load s | copy MB | load peak MB (process / builder) | loader |")
+    print("|---|---:|---:|---:|---:|---|")
+    for r in results:
+        _, _, load_limit, _ = _budget(r["customers"])
+        ld = r["load"]
+        print(
+            f"| {r['backend']} | {r['customers']:,} | {_s(ld['load_s'], load_limit, 1)} "
+            f"| {ld['copy_mb']:,.0f} "
+            f"| {ld['load_peak_mb']:,.0f} / {ld['reader_peak_mb']:,.0f} | {ld['loader']} |"
+        )
+    print("\nBudgets (this code):")
+    for r in results:
+        cold_limit, warm_limit, load_limit, memory_limit = _budget(r["customers"])
+        if cold_limit is None:
+            print(f"- {r['backend']} {r['customers']:,}: no budget at this size")
+            continue
+        news = {p: row["new"] for p, row in r["pages"].items() if row.get("new")}
+        worst = max(((v[f"cold_{f}"], p, f) for p, v in news.items() for f in FILTERS), default=None)
+        lines = []
+        if worst:
+            mark = _mark(worst[0], cold_limit)
+            lines.append(f"slowest cold {worst[0]:.2f} s ({worst[1]}, {worst[2]}) <= {cold_limit} s{mark}")
+        if warm_limit is not None and news:
+            w = max((v["warm"], p) for p, v in news.items())
+            lines.append(f"slowest warm {w[0]:.3f} s ({w[1]}) <= {warm_limit} s{_mark(w[0], warm_limit)}")
+        took = r["load"]["load_s"]
+        lines.append(f"full load {took:.1f} s <= {load_limit:.0f} s{_mark(took, load_limit)}")
+        if memory_limit is not None:
+            app = max([v["peak_mb"] for v in news.values()] + [r["load"]["load_peak_mb"]])
+            lines.append(f"app process peak {app:,.0f} MB < {memory_limit:,.0f} MB{_mark(app, memory_limit)}")
+        print(f"- {r['backend']} {r['customers']:,}: " + "; ".join(lines))
+    if len(results) and any(len(r["pages"]) < len(PAGES) for r in results):
+        print("\n(only some pages measured)")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", action="append", help="a seeded database (repeat for several)")
-    p.add_argument("--customers", type=int, default=1_000_000, help="customers to seed without --url")
+    p.add_argument("--url-prev", action="append", default=[], help="a database at revision 0004 (repeatable)")
+    p.add_argument("--url-new", action="append", default=[], help="a database of this code (repeatable)")
+    p.add_argument("--backends", default="sqlite", help="without URLs: sqlite,postgresql")
+    p.add_argument("--customers", type=int, default=1_000_000, help="without URLs: customers to seed")
+    p.add_argument("--seeder", choices=("prev", "new"), default="prev", help="without URLs: whose seeder")
+    p.add_argument("--reuse", action="store_true", help="keep databases that exist with the right rows")
+    p.add_argument("--postgres-url", default=PG_SERVER, help="without URLs: the PostgreSQL server")
+    p.add_argument("--prev-tree", type=Path, default=DEFAULT_PREV_TREE, help="worktree of 38a1ab8")
+    p.add_argument("--analytics-dir", type=Path, default=WORK / "analytics")
     p.add_argument("--pages", default=",".join(PAGES))
-    p.add_argument("--filter", default=DEFAULT_FILTER, help="the 'filtered' render's query params")
-    p.add_argument("--no-naive", action="store_true", help="skip the naive pandas approach")
-    p.add_argument("--worker", nargs=2, metavar=("URL", "PAGE"), help=argparse.SUPPRESS)
-    p.add_argument("--naive-worker", nargs=2, metavar=("URL", "PAGE"), help=argparse.SUPPRESS)
+    p.add_argument("--runs", type=int, default=3, help="renders per median")
+    p.add_argument("--prev-runs", type=int, help="renders per median for the previous code (default --runs)")
+    p.add_argument("--skip-prev", action="store_true", help="measure this code only")
+    p.add_argument("--prepare-only", action="store_true", help="make the database pairs, measure nothing")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument(
+        "--profile", action="store_true", help="also time each figure (db.analytics.*) of the new code"
+    )
+    p.add_argument("--page-worker", nargs=3, metavar=("TREE", "PAGE", "RUNS"), help=argparse.SUPPRESS)
+    p.add_argument("--load-worker", nargs=2, metavar=("URL", "DIR"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
-    if args.worker:
-        print(json.dumps(worker(*args.worker, dict(parse_qsl(args.filter)))))
+    if args.page_worker:
+        tree, page, runs = args.page_worker
+        sys.path.insert(0, tree)
+        print(json.dumps(page_worker(Path(tree), page, int(runs), profile=args.profile)))
         return 0
-    if args.naive_worker:
-        print(json.dumps(naive(*args.naive_worker)))
+    if args.load_worker:
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(load_worker(args.load_worker[0], Path(args.load_worker[1]))))
         return 0
 
-    urls = args.url or [_seed(args.customers)]
+    sys.path.insert(0, str(ROOT))
+    args.pages = [x for x in args.pages.split(",") if x]
+    ensure_worktree(args.prev_tree)
+    if args.url_prev and args.url_new and len(args.url_prev) != len(args.url_new):
+        p.error("--url-prev and --url-new pair up by position: give as many of each (or only one kind)")
+    if args.url_prev or args.url_new:
+        n = max(len(args.url_prev), len(args.url_new))
+        pairs = [
+            (args.url_prev[i] if args.url_prev else None, args.url_new[i] if args.url_new else None)
+            for i in range(n)
+        ]
+    else:
+        pairs = [(None, None)] * len(args.backends.split(","))
     load = os.getloadavg()
-    print(f"filtered = {args.filter}; load average at start {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
-    print(
-        "| page | database | customers | cold s | filtered s | warm s | raw SQL s (cold / filtered) "
-        "| cold / raw | peak MB (render / process) | naive s | naive MB |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for url in urls:
-        n = _customers(url)
-        for page in args.pages.split(","):
-            try:
-                r = _subprocess(["--filter", args.filter, "--worker", url, page])
-                if not args.no_naive:
-                    r.update(_subprocess(["--naive-worker", url, page]))
-            except RuntimeError as exc:
-                print(f"| {page} | {_backend(url)} | {n:,} | failed: see stderr |")
-                print(exc, file=sys.stderr)
-                continue
-            ratio = r["cold_ms"] / r["raw_ms"] if r["raw_ms"] else None
-            print(
-                f"| {page} | {_backend(url)} | {n:,} | {r['cold_ms'] / 1000:.2f} "
-                f"| {r['filtered_ms'] / 1000:.2f} "
-                f"| {r['warm_ms'] / 1000:.3f} | {r['raw_ms'] / 1000:.2f} / {r['raw_filtered_ms'] / 1000:.2f} "
-                f"| {_fmt(ratio, 2)} | {_fmt(r['peak_delta_mb'])} / {_fmt(r['peak_mb'])} "
-                f"| {_fmt(r.get('naive_s'), 1)} | {_fmt(r.get('naive_peak_mb'))} |"
-            )
-            for render in ("slowest", "slowest_filtered"):
-                if r.get(render):
-                    print(f"{page} {_backend(url)} {render.replace('_', ' ')}:", file=sys.stderr)
-                for ms, sql in r.get(render, []):
-                    print(f"    {ms:7.0f} ms  {sql}", file=sys.stderr)
-            sys.stdout.flush()
-    load = os.getloadavg()
-    print(f"\nload average at end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    _log(f"load average at start {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    results = []
+    for (prev_url, new_url), backend in zip(pairs, args.backends.split(",") * len(pairs), strict=False):
+        prev_url, new_url = prepare(args, prev_url, new_url, backend)
+        if args.prepare_only:
+            print(f"prepared {_safe(prev_url)} (previous code) and {_safe(new_url)} (this code)")
+            continue
+        results.append(measure(args, prev_url, new_url))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+    if results:
+        report(results)
     return 0
 
 

@@ -18,7 +18,9 @@ ahead of the writes: dates and timestamps formatted once per distinct day (a loo
 instead of once per value, the rows as a 2-D object array whose reshape gives the multi-row
 parameter lists. For big loads the secondary and unique indexes of the three tables are
 dropped first and rebuilt afterwards (and on PostgreSQL the foreign keys are re-added,
-validated in one pass). Ten million customers: about N minutes on SQLite (see bench/seed.py).
+validated in one pass). Ten million customers into SQLite took 10 minutes on the 2-core
+development machine while it ran other work (the code before these changes: 85 s for 1M,
+against 42-49 s now), with at most 3.6 GB resident (mostly the 2 GiB page cache of the load).
 """
 
 from __future__ import annotations
