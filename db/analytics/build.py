@@ -52,7 +52,8 @@ def create(con) -> None:
 def finish(con, meta: dict) -> None:
     """The wide customers table, the meta table (with the customer count), a checkpoint."""
     run.execute(con, schema.build_customers())
-    meta = {**meta, "customers": con.execute("SELECT count(*) FROM customers").fetchone()[0]}
+    count = con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    meta = {**meta, "customers": count, "schema": schema.fingerprint()}
     con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
     con.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
     con.execute("CHECKPOINT")

@@ -175,6 +175,14 @@ def create_statements() -> list[str]:
     return out
 
 
+def fingerprint() -> str:
+    """A short hash of the copy's table definitions: a copy file built by other code (another
+    version of the app) is not adopted, but loaded again."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(create_statements()).encode()).hexdigest()[:16]
+
+
 def insert_typed(name: str, raw: str) -> tuple[str, list]:
     """INSERT INTO the copy's table `name` the typed rows of the raw (Arrow) relation `raw`:
     the statement (identifiers from our own metadata) and its parameters."""

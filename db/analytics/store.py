@@ -275,7 +275,7 @@ class AnalyticsStore:
                 con.close()
             except (duckdb.Error, OSError):
                 continue
-            if not meta.get("as_of"):
+            if not meta.get("as_of") or meta.get("schema") != schema.fingerprint():
                 continue
             self._generation += 1
             final = self.directory / f"{self._key}-{os.getpid()}-{self._generation}.duckdb"

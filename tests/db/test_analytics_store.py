@@ -186,3 +186,26 @@ print("ok", store.status().version)
         assert len({p.name.split("-")[1] for p in (tmp_path / "copy").glob("*.duckdb")}) >= 1
     finally:
         mine.close()
+
+
+def test_a_copy_built_by_other_code_is_not_adopted(source_db, tmp_path):
+    """After a deploy that changed the copy's tables, a restart loads anew instead of serving a
+    copy whose columns the new code does not find."""
+    import duckdb
+
+    directory = tmp_path / "copy"
+    first = AnalyticsStore(source_db, directory=directory)
+    first.load()
+    path = first._path
+    first.close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = 'older' WHERE key = 'schema'")
+    con.close()
+    second = AnalyticsStore(source_db, directory=directory)
+    try:
+        assert second.status().version == 0  # nothing adopted
+        assert not path.exists()  # the stale file is removed
+        second.load()
+        assert _kpis(second)["customers"] == 60
+    finally:
+        second.close()
