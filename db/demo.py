@@ -8,9 +8,9 @@ the current maximum Customer_ID, in chunks, with the fastest path per backend:
   half the time of one row per statement) in one transaction, `PRAGMA synchronous=OFF`, and for
   big loads a rollback journal instead of the WAL (the pages are written once) and helper
   threads for the index sorts;
-- PostgreSQL: psycopg 3 `COPY ... FROM STDIN` of text built column by column with numpy (a
-  fifth of the client's CPU of `write_row` per row), then the serial sequences are moved past
-  the ids;
+- PostgreSQL: psycopg 3 `COPY ... FROM STDIN` (`write_row`), then the serial sequences are
+  moved past the ids (the server's COPY, index builds and VACUUM are most of the time: COPY text
+  built with numpy took the client as much CPU as write_row);
 - MariaDB/MySQL: pymysql `executemany` (batched multi-row INSERTs) in chunks.
 
 Each chunk's values are converted to what the driver takes fast in a helper thread, one chunk
@@ -423,47 +423,6 @@ def _rows(columns: dict[str, np.ndarray], names: tuple[str, ...], dialect: str) 
     return _matrix(columns, names, dialect).tolist()
 
 
-def _fixed_point(values: np.ndarray, scale: int) -> np.ndarray:
-    """Floats as decimal text with `scale` digits after the point ('2808.53'): exact for values
-    rounded to that scale, as the demo's are, and much faster than str() of each float."""
-    units = np.rint(values * 10**scale).astype(np.int64)
-    whole, part = np.divmod(np.abs(units), 10**scale)
-    text = np.strings.add(np.where(units < 0, "-", ""), whole.astype(str))
-    return np.strings.add(np.strings.add(text, "."), np.strings.zfill(part.astype(str), scale))
-
-
-def _copy_column(values: np.ndarray, column) -> list[str]:
-    """A column as PostgreSQL COPY text values (NULL as \\N, special characters escaped)."""
-    if values.dtype.kind == "M":
-        values = _datetime_column(values, "postgresql")
-    kind = values.dtype.kind
-    if kind == "b":
-        return np.where(values, "t", "f").tolist()
-    if kind in "iu":
-        return values.astype(str).tolist()
-    if kind == "f":
-        scale = getattr(column.type, "scale", None)
-        text = _fixed_point(values, scale) if scale else values.astype(str)
-        return np.where(np.isnan(values), "\\N", text).tolist()
-    missing = np.equal(values, None) if kind == "O" else np.zeros(len(values), dtype=bool)
-    text = np.where(missing, "", values).astype(str)
-    for char, escaped in _COPY_ESCAPES:
-        if (np.strings.find(text, char) >= 0).any():
-            text = np.strings.replace(text, char, escaped)
-    return np.where(missing, "\\N", text).tolist()
-
-
-_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-
-
-def _copy_text(columns: dict[str, np.ndarray], table: Table) -> bytes:
-    """The rows of a table in PostgreSQL's COPY text format, built column by column."""
-    texts = [_copy_column(columns[c.name], c) for c in table.columns]
-    if not texts[0]:
-        return b""
-    return ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode()
-
-
 def _insert_sql(conn: Connection, table: Table) -> str:
     """A positional INSERT of all columns, compiled from the model (identifiers quoted)."""
     dialect = conn.dialect
@@ -490,8 +449,8 @@ class _Loader:
         self.multi_sql = {name: _multi_row(sql, SQLITE_ROWS_PER_INSERT) for name, sql in self.sql.items()}
         self.dbapi_conn = conn.connection.driver_connection
 
-    def write(self, table: Table, rows: np.ndarray | bytes) -> None:
-        """rows: a 2-D object array (_matrix); on PostgreSQL COPY text (_copy_text)."""
+    def write(self, table: Table, rows: np.ndarray) -> None:
+        """rows: a 2-D object array of the table's columns (_matrix)."""
         if self.dialect == "postgresql":
             self._copy(table, rows)
             return
@@ -511,37 +470,34 @@ class _Loader:
         finally:
             cur.close()
 
-    def _copy(self, table: Table, text: bytes) -> None:
+    def _copy(self, table: Table, rows: np.ndarray) -> None:
         from psycopg import sql
 
         stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
         )
         with self.dbapi_conn.cursor() as cur, cur.copy(stmt) as copy:
-            copy.write(text)
+            for row in rows.tolist():
+                copy.write_row(row)
 
 
 def _prepared_chunks(
     customers: int, seed: int, next_ids: list[int], today: dt.date, dialect: str
-) -> Iterator[tuple[int, list, list[int]]]:
-    """(customers in the chunk, rows per table for _Loader.write, row counts per table) for each
-    chunk, generated in a helper thread one chunk ahead, so that generation overlaps the
-    database writes (which release the GIL)."""
+) -> Iterator[tuple[int, list[np.ndarray]]]:
+    """(customers in the chunk, rows per table as _matrix arrays) for each chunk, generated in a
+    helper thread one chunk ahead, so that generation overlaps the database writes (which
+    release the GIL)."""
 
-    def chunks() -> Iterator[tuple[int, list, list[int]]]:
+    def chunks() -> Iterator[tuple[int, list[np.ndarray]]]:
         ids = list(next_ids)
         for step in _chunks(customers, CHUNK_SIZE):
             arrays = _generate_arrays(step, seed, ids[0], today, ids[1], ids[2])
-            sizes = [len(a["Customer_ID"]) for a in arrays]
-            ids = [i + n for i, n in zip(ids, sizes, strict=True)]
-            if dialect == "postgresql":
-                rows = [_copy_text(a, t) for t, a in zip(_TABLES, arrays, strict=True)]
-            else:
-                rows = [
-                    _matrix(a, tuple(c.name for c in t.columns), dialect)
-                    for t, a in zip(_TABLES, arrays, strict=True)
-                ]
-            yield step, rows, sizes
+            rows = [
+                _matrix(a, tuple(c.name for c in t.columns), dialect)
+                for t, a in zip(_TABLES, arrays, strict=True)
+            ]
+            ids = [i + len(r) for i, r in zip(ids, rows, strict=True)]
+            yield step, rows
 
     it = chunks()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen") as pool:
@@ -622,10 +578,10 @@ def _seed_in(
                     dropped_fks.append(fk)
 
     loader = _Loader(conn)
-    for step, rows, sizes in _prepared_chunks(customers, seed, next_ids, today, dialect):
-        for table, table_rows, n in zip(tables, rows, sizes, strict=True):
+    for step, rows in _prepared_chunks(customers, seed, next_ids, today, dialect):
+        for table, table_rows in zip(tables, rows, strict=True):
             loader.write(table, table_rows)
-            counts[table.name] += n
+            counts[table.name] += len(table_rows)
         if progress is not None:
             progress(step)
 
