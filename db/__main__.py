@@ -74,8 +74,8 @@ def _progress(total: int):
         def __init__(self):
             self.tqdm = tqdm(total=total, unit=" customers", unit_scale=True, file=sys.stderr)
 
-        def __call__(self, done: int) -> None:
-            self.tqdm.update(done - self.tqdm.n)
+        def __call__(self, step: int) -> None:  # seed() reports the customers of each chunk
+            self.tqdm.update(step)
 
         def __enter__(self):
             return self
