@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Transaction, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a SQLite write waits for another connection's write to finish before it gives up.
+SQLITE_BUSY_TIMEOUT_SECONDS = 10
+_WRITE = "customer_dashboard_write"  # execution option: the next BEGIN starts a write transaction
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -18,7 +22,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000:d}")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
     # No memory map: it made no page or search faster at a million customers (bench/pages.py,
     # bench/search.py), and every file page a query touched counted in the process's memory
@@ -28,7 +32,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock up front and so waits its turn (busy_timeout); a
+    # deferred one that has read fails at once when another connection wrote meanwhile.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def begin_write(conn: Connection) -> Transaction:
+    """Begin a transaction that reads and then writes (use it as a context manager).
+
+    On a connection without a transaction it begins one (on SQLite with BEGIN IMMEDIATE, so that
+    concurrent writers queue for the lock, one after the other, within
+    SQLITE_BUSY_TIMEOUT_SECONDS); inside the caller's transaction it is a savepoint, and the caller
+    commits.
+    """
+    if conn.in_transaction():
+        return conn.begin_nested()
+    conn.execution_options(**{_WRITE: True})
+    try:
+        return conn.begin()
+    finally:
+        conn.execution_options(**{_WRITE: False})
 
 
 # MariaDB / MySQL report a failed CHECK as an OperationalError (4025 / 3819); it is an integrity error.

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from db import sessions
 from db.access import Actor, require
+from db.engine import begin_write
 from db.models import ROLES, AppUser, AuditLog
 
 app_user = AppUser.__table__
@@ -60,7 +61,7 @@ def _now() -> dt.datetime:
 
 @contextmanager
 def _transaction(conn: Connection) -> Iterator[None]:
-    with conn.begin_nested() if conn.in_transaction() else conn.begin():
+    with begin_write(conn):
         yield
 
 

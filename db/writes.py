@@ -44,6 +44,7 @@ from sqlalchemy import exc as sa_exc
 
 from db import audit
 from db.access import Actor, require
+from db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, begin_write
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
@@ -143,7 +144,12 @@ def _failure(error: sa_exc.DBAPIError) -> WriteFailed:
         s in text for s in ("lost connection", "server closed", "connection", "gone away", "terminat")
     ):
         return WriteFailed("could not save: the database connection was lost; nothing was saved")
-    if "locked" in text or "busy" in text or "deadlock" in text or "lock wait" in text:
+    if "database is locked" in text or "database is busy" in text:  # SQLite, after its busy timeout
+        return WriteFailed(
+            f"could not save: other saves kept the database busy for more than "
+            f"{SQLITE_BUSY_TIMEOUT_SECONDS} seconds; nothing was saved, try again"
+        )
+    if "deadlock" in text or "lock wait" in text or "lock timeout" in text:
         return WriteFailed(
             "could not save: the record is being saved by someone else right now; "
             "nothing was saved, try again"
@@ -155,8 +161,11 @@ def _failure(error: sa_exc.DBAPIError) -> WriteFailed:
 
 @contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
-    """conn.begin() when no transaction is active, else a savepoint; DB errors translated."""
-    tx = conn.begin_nested() if conn.in_transaction() else conn.begin()
+    """A write transaction (db.engine.begin_write), or a savepoint in the caller's; DB errors translated."""
+    try:
+        tx = begin_write(conn)  # on SQLite this waits for the write lock, and may give up
+    except sa_exc.DBAPIError as error:
+        raise _failure(error) from error
     try:
         yield conn
     except BaseException as error:

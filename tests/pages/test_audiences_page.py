@@ -11,11 +11,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth
 from dashboard.audience_ui import ARROW, OPEN_KEY, K
 from db import audiences
-from db.analytics import audience as on_copy
-from tests.pages.test_dashboards import copy_of
 from db.access import Actor
+from db.analytics import audience as on_copy
 from db.audiences import AudienceDefinition
 from db.filters import CustomerFilter
+from tests.pages.test_dashboards import copy_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "audiences.py")
