@@ -20,19 +20,24 @@ Sign-out, idle expiry, deactivation and a password reset revoke the row; sign-ou
 the cookie. The token is never logged or shown: it reaches the browser only as the data of a small
 component with fixed JavaScript that writes the cookie. The server keeps it in session_state
 (COOKIE_KEY, server memory only, like the session itself) to refresh the cookie's lifetime.
+A run only reads, except once a minute per session (TOUCH_SECONDS) when it records the activity.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import streamlit as st
+from sqlalchemy import Connection
 
 from dashboard import resources
+from dashboard.formatting import literal
 from dashboard.guard import through_app
 from db import sessions, users
 from db.access import Actor
+from db.engine import begin_write
 
 SESSION_KEY = "auth"
 NOTICE_KEY = "auth_notice"
@@ -157,31 +162,35 @@ def _write_cookie(token: str | None, max_age: int) -> None:
 
 
 def _restore_from_cookie(engine, idle_minutes: int) -> Actor | None:
-    """Sign in again from the browser's cookie when its session is still live."""
+    """Sign in again from the browser's cookie while its session is live (reads; see _keep_alive)."""
     token = _cookie_token()
     if not token:
         return None
     with engine.connect() as conn:
         found = sessions.lookup(conn, token=token, idle_minutes=idle_minutes)
-        if found is None:
-            return None
-        sessions.touch(conn, session_id=found.id)
-        conn.commit()
+    if found is None:
+        return None
     actor = Actor(username=found.username, role=found.role)
     via = "oidc" if _configured_providers() and _oidc_user_email() else "password"
     _sign_out()
-    st.session_state[SESSION_KEY] = session_for(actor, via=via, session_id=found.id)
+    st.session_state[SESSION_KEY] = session_for(actor, via=via, session_id=found.id) | {"touched": 0}
     st.session_state[COOKIE_KEY] = token
     st.session_state[NEW_COOKIE_KEY] = True  # restart the cookie's lifetime
     return actor
 
 
+@contextmanager
+def _writing() -> Iterator[Connection]:
+    """A write transaction of its own (queued behind other writers on SQLite), committed at the end."""
+    with resources.engine().connect() as conn, begin_write(conn):
+        yield conn
+
+
 def _revoke(session_id: int | None) -> None:
     if session_id is None:
         return
-    with resources.engine().connect() as conn:
+    with _writing() as conn:
         sessions.revoke(conn, session_id=session_id)
-        conn.commit()
 
 
 def _sign_out(notice: str | None = None) -> None:
@@ -201,17 +210,17 @@ def _sign_out(notice: str | None = None) -> None:
 def _signed_in(actor: Actor, via: str) -> None:
     _sign_out()
     st.session_state.pop(FORGET_COOKIE_KEY, None)
-    with resources.engine().connect() as conn:
+    with _writing() as conn:
         session_id, token = sessions.create(conn, username=actor.username)
-        conn.commit()
     st.session_state[SESSION_KEY] = session_for(actor, via=via, session_id=session_id)
     st.session_state[COOKIE_KEY] = token
     st.session_state[NEW_COOKIE_KEY] = True
 
 
 def _keep_alive(conn, state: dict, now: float, idle_seconds: int) -> bool:
-    """Once a minute: record activity on the session's row and refresh the cookie's lifetime.
-    False when the row was revoked meanwhile (sign-out in another tab, password reset)."""
+    """Once a minute: record activity on the session's row and refresh the cookie's lifetime;
+    every other run only reads. False when the row was revoked meanwhile (sign-out in another
+    tab, password reset)."""
     session_id = state.get("sid")
     if session_id is None:
         return True
@@ -219,14 +228,22 @@ def _keep_alive(conn, state: dict, now: float, idle_seconds: int) -> bool:
     if now - state.get("touched", 0) < TOUCH_SECONDS:
         alive = sessions.is_live(conn, session_id=session_id)
     else:
-        alive = sessions.touch(conn, session_id=session_id)
-        conn.commit()
+        conn.rollback()  # end the read before writing: one connection, one transaction at a time
+        with _writing() as writer:
+            alive = sessions.touch(writer, session_id=session_id)
         state["touched"] = now
         fresh_cookie = True
     if alive and fresh_cookie and (token := st.session_state.get(COOKIE_KEY)):
         with st.sidebar:
             _write_cookie(token, idle_seconds + COOKIE_SPARE_SECONDS)
     return alive
+
+
+def _end(state: dict, notice: str) -> None:
+    via = state.get("via")
+    _sign_out(notice)
+    if via == "oidc":
+        st.logout()
 
 
 def gate() -> Actor | None:
@@ -242,24 +259,15 @@ def gate() -> Actor | None:
 
     if state:
         if now - state.get("last_seen", 0) > idle_seconds:
-            via = state.get("via")
-            _sign_out(f"You were signed out after {idle_seconds // 60} minutes without activity.")
-            if via == "oidc":
-                st.logout()
+            _end(state, f"You were signed out after {idle_seconds // 60} minutes without activity.")
         else:
             with engine.connect() as conn:
                 fresh = users.get_active_actor(conn, state["username"])
                 alive = fresh is not None and _keep_alive(conn, state, now, idle_seconds)
             if fresh is None:
-                via = state.get("via")
-                _sign_out("You were signed out: your account is no longer active.")
-                if via == "oidc":
-                    st.logout()
+                _end(state, "You were signed out: your account is no longer active.")
             elif not alive:
-                via = state.get("via")
-                _sign_out("You were signed out (from another tab, or your password was reset).")
-                if via == "oidc":
-                    st.logout()
+                _end(state, "You were signed out (from another tab, or your password was reset).")
             else:
                 state.update(role=fresh.role, last_seen=now)
                 return fresh
@@ -380,15 +388,10 @@ def _no_access(email: str) -> None:
             st.logout()
 
 
-def _plain(text: str) -> str:
-    """Text shown through Markdown as itself (no links, emphasis or HTML)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~:$" else ch for ch in text)
-
-
 def sidebar_account(actor: Actor) -> None:
     """Shared chrome: who is signed in, their role, and a sign-out button."""
     with st.sidebar:
-        st.caption(f"Signed in as {_plain(actor.username)} · {actor.role}")
+        st.caption(f"Signed in as {literal(actor.username)} · {actor.role}")
         if st.button("Sign out", icon=":material/logout:", key="auth_sign_out"):
             via = (st.session_state.get(SESSION_KEY) or {}).get("via")
             _sign_out("You signed out.")

@@ -253,3 +253,65 @@ def test_sessions_table_holds_no_tokens(app_db):
     finally:
         engine.dispose()
     assert token not in dumped
+
+
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE", "CREATE", "DROP", "ALTER")
+
+
+@pytest.fixture
+def statements():
+    """Every SQL statement any engine of this process sends while the test runs."""
+    from sqlalchemy import Engine, event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("page", [None, "pages/churn.py", "pages/customers.py", "pages/segments.py"])
+def test_a_signed_in_viewers_page_views_write_nothing(app_db, browser_cookie, statements, page):
+    url, _ = app_db
+    _, token = new_session(url, "vera")
+    browser_cookie(token)
+    at = whole_app(None, page=page)  # restored from the cookie; that run records the activity
+    assert signed_in_as(at) == "vera"
+    statements.clear()
+    for _ in range(3):
+        at.run()
+    assert not at.exception
+    assert any(s.startswith("SELECT") for s in statements)  # it did read (the user, the session)
+    assert [s for s in statements if s.startswith(WRITE_STATEMENTS)] == []
+
+
+def test_a_restore_from_the_cookie_writes_once_in_its_own_transaction(app_db, browser_cookie, statements):
+    url, _ = app_db
+    five_minutes_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=5)
+    _, token = new_session(url, "vera", now=five_minutes_ago)
+    browser_cookie(token)
+    statements.clear()
+    at = whole_app(None)
+    assert signed_in_as(at) == "vera"
+    writes = [s for s in statements if s.startswith(WRITE_STATEMENTS)]
+    assert writes[0] == "BEGIN IMMEDIATE" and [w.split()[0] for w in writes[1:]] == ["UPDATE"]
+    (row,) = rows(url)
+    assert dt.datetime.now(dt.UTC).replace(tzinfo=None) - row["last_seen_at"] < dt.timedelta(minutes=1)
+
+
+def test_idle_expiry_holds_with_the_throttled_activity_time(app_db, browser_cookie):
+    """A session used within the minute is not touched, yet expiry still counts from the last use:
+    a tab whose last request was 31 minutes ago is signed out, and its cookie no longer restores."""
+    url, _ = app_db
+    _, token = new_session(url, "eddie")
+    browser_cookie(token)
+    at = whole_app(None)
+    at.run()  # a request within the minute: no write
+    at.session_state[auth.SESSION_KEY]["last_seen"] = time.time() - 31 * 60
+    at.run()
+    assert "30 minutes without activity" in " ".join(i.value for i in at.info)
+    later = whole_app(None)  # a reload presenting the same cookie
+    assert signed_in_as(later) is None
