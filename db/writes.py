@@ -42,9 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from db import audit
+from db import audit, engine
 from db.access import Actor, require
-from db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, begin_write
+from db.engine import begin_write
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
@@ -147,7 +147,7 @@ def _failure(error: sa_exc.DBAPIError) -> WriteFailed:
     if "database is locked" in text or "database is busy" in text:  # SQLite, after its busy timeout
         return WriteFailed(
             f"could not save: other saves kept the database busy for more than "
-            f"{SQLITE_BUSY_TIMEOUT_SECONDS} seconds; nothing was saved, try again"
+            f"{engine.SQLITE_BUSY_TIMEOUT_SECONDS} seconds; nothing was saved, try again"
         )
     if "deadlock" in text or "lock wait" in text or "lock timeout" in text:
         return WriteFailed(

@@ -363,3 +363,25 @@ def test_360_groups_loyalty_points_the_indian_way(db):
     assert not at.exception, at.exception
     points = next(m for m in at.metric if m.label == "Loyalty points")
     assert points.value == "1,200"
+
+
+def test_save_while_another_writer_holds_the_database_says_so_and_keeps_the_typing(db, monkeypatch):
+    """SQLite: a save waits for the write lock within the busy timeout (1 s here), then gives up
+    with a clear message; nothing is written and the typed value stays in the form."""
+    from db import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_SECONDS", 1)
+    url, ids = db
+    cid = ids["priya"]
+    at = app("customer.py", id=cid).run()
+    _profile_input(at, cid, "City").set_value("Nagpur")
+    other = make_engine(url)
+    with other.connect() as holder, engine_module.begin_write(holder):  # another program writes
+        _button(at, "Save changes").click().run()
+        holder.rollback()
+    other.dispose()
+    assert not at.exception, at.exception
+    shown = _in_tab(at, "Edit profile")
+    assert "busy for more than 1 seconds" in shown and "nothing was saved" in shown
+    assert _profile_input(at, cid, "City").value == "Nagpur"
+    assert customer_row(url, cid)["City"] == PRIYA["City"]
