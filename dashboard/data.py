@@ -61,6 +61,21 @@ def apply_write(customer_ids) -> None:
         store().apply(customer_ids)
 
 
+_CACHES: list = []  # every cached read of the copy
+_cached_version = [0]  # the copy version the cached figures belong to
+
+
+def _current_version() -> int:
+    """The copy's version; when it moved on, the figures of older versions are dropped (no view
+    asks for them again), so the caches hold one version's figures, not up to max_entries of each."""
+    version = store().status().version
+    if version != _cached_version[0]:
+        _cached_version[0] = version
+        for cache in _CACHES:
+            cache.clear()
+    return version
+
+
 def _read(fn: Callable, *, dated: bool = False) -> Callable:
     """A cached wrapper of `fn(con, f=..., **options)`, keyed by the copy's version, the filter
     and the options (and today's date when `dated`)."""
@@ -73,11 +88,12 @@ def _read(fn: Callable, *, dated: bool = False) -> Callable:
     compute.__qualname__ = f"{fn.__module__}.{fn.__qualname__}"
     compute.__name__ = fn.__name__
     cached = st.cache_data(show_spinner=False, max_entries=256)(compute)
+    _CACHES.append(cached)
 
     def wrapper(f: CustomerFilter, **options):
         if dated:
             options.setdefault("today", dt.date.today())
-        return cached(store().status().version, f, **options)
+        return cached(_current_version(), f, **options)
 
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -90,7 +106,8 @@ def _unfiltered(fn: Callable) -> Callable:
 
     compute.__qualname__ = f"{fn.__module__}.{fn.__qualname__}"
     cached = st.cache_data(show_spinner=False, max_entries=4)(compute)
-    return lambda: cached(store().status().version)
+    _CACHES.append(cached)
+    return lambda: cached(_current_version())
 
 
 # --- Sidebar options (not filtered) -------------------------------------------------------

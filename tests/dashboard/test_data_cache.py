@@ -50,3 +50,27 @@ def test_refresh_now_is_rate_limited(demo):
     assert data.refresh_now()
     data.store().wait()
     assert not data.refresh_now()  # again within MANUAL_REFRESH_SECONDS
+
+
+def _cached_bytes() -> int:
+    """What the caches of the copy's figures hold (Streamlit's own cache statistics)."""
+    from streamlit.runtime.caching.cache_data_api import _data_caches
+
+    stats = [s for family in _data_caches.get_stats().values() for s in family]
+    return sum(s.byte_length for s in stats if ".db.analytics." in s.cache_name)
+
+
+def test_figures_of_an_older_copy_version_are_dropped(demo):
+    """The caches hold the figures of the copy's current version only: after writes, memory does
+    not fill up with figures no view asks for again."""
+    data.ready()
+    views = [CustomerFilter(), CustomerFilter(genders=("Female",))]
+    for f in views:
+        data.kpis(f)
+    held = _cached_bytes()
+    assert held > 0
+    for customer_id in range(1, 6):  # five saves, each a new copy version
+        data.apply_write([customer_id])
+        for f in views:
+            data.kpis(f)
+    assert _cached_bytes() == held  # the same figures, once
