@@ -270,6 +270,15 @@ class RssSampler(threading.Thread):
         base = sum(first) / len(first)
         return peak, peak_own, (sum(last) / len(last) - base) / base * 100
 
+    def timeline(self, start: float, end: float, parts: int = 10) -> list[int]:
+        """The servers' mean MB in each tenth of [start, end]."""
+        step = (end - start) / parts
+        out = []
+        for i in range(parts):
+            part = [own for t, _, own in self.samples if start + i * step <= t < start + (i + 1) * step]
+            out.append(round(sum(part) / len(part)) if part else 0)
+        return out
+
 
 # --- the run ---------------------------------------------------------------------------------
 
@@ -389,6 +398,7 @@ def measure(args, engine, people: list[User], work: Path) -> dict:
     peak, peak_server, growth = sampler.growth(t0, t1)
     row = summarize(records, people)
     row.update(peak_rss_mb=peak, server_rss_mb=peak_server, rss_growth=growth)
+    row["server_mb_by_tenth"] = sampler.timeline(t0, t1)
     row.update(wall_s=t1 - t0, logs=[str(p) for p in logs])
     row["client_cpu_s"] = cpu_end.ru_utime + cpu_end.ru_stime - cpu.ru_utime - cpu.ru_stime
     row["tracebacks"] = tracebacks(logs)
@@ -437,6 +447,7 @@ def report(row: dict) -> None:
          f" verified in the database ({r['audit_rows']} audit rows by the editors)")  # fmt: skip
     _log(f"analytics copy: {r['copies_seen']} different 'Data as of' times seen, "
          f"{r['views_during_reload']} views while it reloaded")  # fmt: skip
+    _log(f"server MB by tenth of the run: {r['server_mb_by_tenth']}")
     _log(f"charts per dashboard view {r['charts_per_dashboard_view']:.1f}; p90 ms: connect "
          f"{r['connect_p90']:,.0f}, open customer {r['open_p90']:,.0f}; client CPU "
          f"{r['client_cpu_s']:.1f} s; load average {r['load_before'][0]:.1f} -> "

@@ -35,7 +35,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.typing import Subprotocol
 
-COOKIE_NAME = "customer_dashboard_session"  # dashboard/auth.py COOKIE_NAME
+from dashboard.auth import COOKIE_NAME
+
 WIDGET_TYPES = {"button", "button_group", "multiselect", "number_input", "selectbox"}  # the ones we look up
 CHART_TYPES = {"plotly_chart", "vega_lite_chart", "deck_gl_json_chart", "echarts_chart"}
 ALERT_FORMATS = {1: "error", 2: "warning", 3: "info", 4: "success"}

@@ -393,8 +393,5 @@ def sidebar_account(actor: Actor) -> None:
     with st.sidebar:
         st.caption(f"Signed in as {literal(actor.username)} · {actor.role}")
         if st.button("Sign out", icon=":material/logout:", key="auth_sign_out"):
-            via = (st.session_state.get(SESSION_KEY) or {}).get("via")
-            _sign_out("You signed out.")
-            if via == "oidc":
-                st.logout()
+            _end(st.session_state.get(SESSION_KEY) or {}, "You signed out.")
             st.rerun()
