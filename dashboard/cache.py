@@ -1,6 +1,6 @@
 """Cached reads, registered with the tables they read, so a write clears exactly what it made stale.
 
-@cached(reads={"Customer_Info", "current_segment"})
+@cached(reads={"Customer_Info", "Customer_Segments"})
 def kpis(f: CustomerFilter) -> dict: ...
 
 invalidate({"Customer_Info"})   # after a write to Customer_Info

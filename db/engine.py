@@ -23,7 +23,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000:d}")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+    # 8 MiB page cache per connection (the OS caches the file too): with 64 MiB, each pooled
+    # connection's cache filled up as editors opened customers, and the server's memory grew
+    # all run long (bench/load.py); bench/search.py at 1M: lookups 1 -> 2 ms, scans unchanged.
+    cur.execute("PRAGMA cache_size=-8192")
     # No memory map: it made no page or search faster at a million customers (bench/pages.py,
     # bench/search.py), and every file page a query touched counted in the process's memory
     # (up to its 256 MiB, 510 MB peak for a broad filter against 290 MB without).
