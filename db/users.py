@@ -11,8 +11,6 @@ never a password or a hash: a reset is recorded as field "password", new_value "
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -57,12 +55,6 @@ class UserError(ValueError):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def _transaction(conn: Connection) -> Iterator[None]:
-    with begin_write(conn):
-        yield
 
 
 def _audit(conn: Connection, actor_name: str, action: str, user_id: int, field: str | None, old, new) -> None:
@@ -136,7 +128,7 @@ def create_user(
         raise UserError("email", "Email: not a valid address")
     _check_role(role)
     _check_password(password)
-    with _transaction(conn):
+    with begin_write(conn):
         if actor is None:
             if has_any_user(conn):
                 raise PermissionError(
@@ -176,7 +168,7 @@ def authenticate(
     now = now or _now()
     name = (username or "").strip()
     password = password or ""
-    with _transaction(conn):
+    with begin_write(conn):
         row = _user_row(conn, name) if name else None
         usable = (
             row is not None
@@ -240,7 +232,7 @@ def _other_active_admins(conn: Connection, user_id: int) -> int:
 def set_role(conn: Connection, *, actor: Actor, username: str, role: str) -> None:
     require(actor, "admin", action="change roles")
     _check_role(role)
-    with _transaction(conn):
+    with begin_write(conn):
         row = _require_user(conn, username)
         if row["role"] == role:
             return
@@ -252,7 +244,7 @@ def set_role(conn: Connection, *, actor: Actor, username: str, role: str) -> Non
 
 def set_active(conn: Connection, *, actor: Actor, username: str, active: bool) -> None:
     require(actor, "admin", action="deactivate users")
-    with _transaction(conn):
+    with begin_write(conn):
         row = _require_user(conn, username)
         if bool(row["is_active"]) == active:
             return
@@ -275,7 +267,7 @@ def reset_password(conn: Connection, *, actor: Actor, username: str, password: s
     """Set a new password (and lift any lock)."""
     require(actor, "admin", action="reset passwords")
     _check_password(password)
-    with _transaction(conn):
+    with begin_write(conn):
         row = _require_user(conn, username)
         conn.execute(
             update(app_user)

@@ -44,7 +44,6 @@ from sqlalchemy import exc as sa_exc
 
 from db import audit, engine
 from db.access import Actor, require
-from db.engine import begin_write
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
@@ -161,9 +160,9 @@ def _failure(error: sa_exc.DBAPIError) -> WriteFailed:
 
 @contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
-    """A write transaction (db.engine.begin_write), or a savepoint in the caller's; DB errors translated."""
+    """A write transaction (engine.begin_write), or a savepoint in the caller's; DB errors translated."""
     try:
-        tx = begin_write(conn)  # on SQLite this waits for the write lock, and may give up
+        tx = engine.begin_write(conn)  # on SQLite this waits for the write lock, and may give up
     except sa_exc.DBAPIError as error:
         raise _failure(error) from error
     try:
