@@ -5,9 +5,10 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from dashboard import auth, resources
+from dashboard import auth, resources, streamlit_fixes
 from dashboard.guard import through_app
 
+streamlit_fixes.install()  # widgets that are gone give their memory back (see the module)
 through_app()  # a fresh server process must not run us inside Streamlit's pages/ folder mode
 st.set_page_config(page_title="Customer analytics", page_icon="assets/favicon.png", layout="wide")
 
