@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import style
+from dashboard.chart_ticks import whole_number_ticks
 from dashboard.style import number, percent, rupees
 from db.analytics.metrics import UNKNOWN
 
@@ -50,6 +51,7 @@ def _figure(
         layout["xaxis"] = xaxis
     if yaxis:
         layout["yaxis"] = yaxis
+    whole_number_ticks(layout, traces)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
@@ -532,7 +534,7 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
             "ticktext": _rupee_labels(inside),
             "title": _title("Lifetime value (₹)"),
         }
-        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0]}
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0], "tickformat": ",d"}
         titles.append(_panel_title(cat, sum(domain) / 2))
     axes.setdefault("yaxis", {}).update(title=_title("Customers"), tickformat=",d")
     return _figure(

@@ -256,3 +256,35 @@ def test_bin_labels(starts, ends, labels):
 def test_empty_figure_carries_the_message():
     fig = charts.empty_figure()
     assert fig.layout.annotations[0].text == charts.NO_MATCH
+
+
+def _count_axes(fig: go.Figure) -> dict[str, dict]:
+    layout = fig.to_plotly_json()["layout"]
+    return {k: v for k, v in layout.items() if k[1:5] == "axis" and v.get("tickformat") == ",d"}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_small_counts_get_a_tick_per_whole_number(name):
+    """A filter that leaves a handful of customers never shows 0 1 1 2 2 3 3 on a count axis."""
+    build, df = CASES[name]
+    counts = [c for c in ("customers", "preferences", "reachable") if c in df]
+    df = df.assign(**{c: df[c].clip(upper=3) for c in counts})
+    for key, axis in _count_axes(build(df)).items():
+        if "tickvals" not in axis:
+            assert axis.get("dtick") == 1, key
+
+
+def test_large_counts_keep_plotlys_own_steps():
+    fig = charts.status_mix(frame(status=["Inactive", "Active"], customers=[2_000, 8_000]))
+    assert all("dtick" not in axis for axis in _count_axes(fig).values())
+
+
+def test_stacked_bars_count_their_total():
+    from dashboard.chart_ticks import whole_number_ticks
+
+    traces = [{"type": "bar", "x": ["a"], "y": [6]}, {"type": "bar", "x": ["a"], "y": [6]}]
+    stacked = {"barmode": "stack", "yaxis": {"tickformat": ",d"}}
+    grouped = {"barmode": "group", "yaxis": {"tickformat": ",d"}}
+    whole_number_ticks(stacked, traces)
+    whole_number_ticks(grouped, traces)
+    assert "dtick" not in stacked["yaxis"] and grouped["yaxis"]["dtick"] == 1
