@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from dashboard import auth, resources, streamlit_fixes
+from dashboard.formatting import literal
 from dashboard.guard import through_app
 
 streamlit_fixes.install()  # widgets that are gone give their memory back (see the module)
@@ -40,7 +41,9 @@ def _requested_page() -> str | None:
     return path if path in {Path(p).stem for _, p, *_ in PAGES} else None
 
 
-resources.engine()
+if problem := resources.database_problem():
+    st.error(f"The database cannot be used: {literal(problem)}", icon=":material/database:")
+    st.stop()
 if message := resources.first_run_message():
     st.toast(message)
 actor = auth.gate()
@@ -60,4 +63,8 @@ for section, path, title, icon, role in PAGES:
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
 auth.sidebar_account(actor)
+if demo := resources.demo_customers():
+    st.badge(
+        f"Demo data: {demo:,} invented customers, not real ones", icon=":material/science:", color="orange"
+    )
 st.navigation(sections, expanded=True).run()

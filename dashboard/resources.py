@@ -1,11 +1,15 @@
-"""Process-wide resources: settings and the engine (st.cache_resource), first-run bootstrap."""
+"""Process-wide resources: settings and the engine (st.cache_resource), first-run bootstrap,
+and whether the data is demo data."""
 
 from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard.cache import cached
+from db import demo_marker
 from db.bootstrap import prepare_database
+from db.connection_errors import FAILURES, describe
 from db.engine import make_engine
 from db.settings import Settings
 
@@ -29,3 +33,19 @@ def first_run_message() -> str | None:
     if report and report.seeded:
         return f"First run: created the database and added {report.seeded:,} demo customers."
     return None
+
+
+def database_problem() -> str | None:
+    """Why the database cannot be used, in one line (None when it can); tried again each run."""
+    try:
+        engine()
+    except FAILURES as error:
+        return describe(error)
+    return None
+
+
+@cached(reads={"app_meta"}, ttl=60)
+def demo_customers() -> int | None:
+    """How many demo customers the seeder made here (None: the data is the company's own)."""
+    with engine().connect() as conn:
+        return demo_marker.demo_customers(conn)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-
 from db import users_cli
+from db.connection_errors import FAILURES, describe
 from db.engine import make_engine
 from db.settings import Settings
 
@@ -56,13 +55,13 @@ def cmd_check(args) -> int:
 
 
 def cmd_seed(args) -> int:
-    from db.demo import seed
+    from db.demo_marker import seed_demo
     from db.migrate import upgrade
 
     engine = _engine(args)
     upgrade(engine)
     with _progress(args.customers) as bar:
-        counts = seed(engine, customers=args.customers, seed=args.seed, reset=args.reset, progress=bar)
+        counts = seed_demo(engine, customers=args.customers, seed=args.seed, reset=args.reset, progress=bar)
     print(", ".join(f"{table}: {n:,} rows" for table, n in counts.items()))
     return 0
 
@@ -133,14 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        print(f"error: bad database URL: {exc}", file=sys.stderr)
-    except DBAPIError as exc:
-        print(f"error: database: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
-    except SQLAlchemyError as exc:
-        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+    except (CliError, *FAILURES) as exc:
+        print(f"error: {describe(exc)}", file=sys.stderr)
     return 1
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
+from db.demo_marker import has_customer_rows, seed_demo
 from db.migrate import upgrade
-from db.models import customer_info
 
 
 @dataclass(frozen=True)
@@ -17,13 +17,13 @@ class BootstrapReport:
 
 
 def prepare_database(engine: Engine, *, demo_customers: int) -> BootstrapReport:
-    upgrade(engine)
+    """Bring the database to the latest revision; add `demo_customers` demo customers only when the
+    three customer tables are all empty (db.demo_marker says who may ask for them)."""
+    upgrade(engine)  # refuses the customer's tables under other names (db.adoption)
     with engine.connect() as conn:
-        empty = conn.execute(select(func.count()).select_from(customer_info)).scalar() == 0
+        empty = not has_customer_rows(conn)
     seeded = 0
     if empty and demo_customers > 0:
-        from db.demo import seed
-
-        seed(engine, customers=demo_customers, seed=0)
+        seed_demo(engine, customers=demo_customers, seed=0)
         seeded = demo_customers
     return BootstrapReport(migrated=True, seeded=seeded)

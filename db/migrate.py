@@ -21,6 +21,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, *, revision: str = "head") -> None:
+    from db.adoption import refuse_tables_under_other_names
+
+    refuse_tables_under_other_names(engine)
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -225,6 +225,16 @@ class AppSession(Base):
     __table_args__ = (Index(None, "username"),)
 
 
+class AppMeta(Base):
+    """Facts about this database that the app keeps for itself (db.demo_marker), one per key."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 customer_info = CustomerInfo.__table__
 customer_preferences = CustomerPreferences.__table__
 customer_segments = CustomerSegments.__table__

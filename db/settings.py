@@ -26,7 +26,7 @@ def _secrets(path: Path = SECRETS_FILE) -> dict:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
-    demo_customers: int = 5000
+    demo_customers: int = 0  # see demo_customers_for: 5000 for the embedded default only
     idle_minutes: int = 30
     cache_ttl_seconds: int = 600
     analytics_dir: str = str(PROJECT_ROOT / "data" / "analytics")
@@ -54,7 +54,7 @@ class Settings:
             raise ValueError(f"ANALYTICS_MEMORY_LIMIT: expected a size such as 1GB or 512MB, got {memory!r}")
         return cls(
             database_url=url,
-            demo_customers=get("DEMO_CUSTOMERS", "demo_customers", int),
+            demo_customers=demo_customers_for(url, env.get("DEMO_CUSTOMERS", secrets.get("DEMO_CUSTOMERS"))),
             idle_minutes=get("SESSION_IDLE_MINUTES", "idle_minutes", int),
             cache_ttl_seconds=get("CACHE_TTL_SECONDS", "cache_ttl_seconds", int),
             analytics_dir=get("ANALYTICS_DIR", "analytics_dir"),
@@ -70,3 +70,16 @@ class Settings:
     def safe_url(self) -> str:
         """The database URL with any password hidden, fit to show on screen."""
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def demo_customers_for(url: str, asked: object) -> int:
+    """How many demo customers a first run may add: DEMO_CUSTOMERS when it is set; otherwise
+    DEFAULT_DEMO_CUSTOMERS for the embedded default database and none for any other."""
+    from db.demo_marker import DEFAULT_DEMO_CUSTOMERS
+
+    if asked is None or asked == "":
+        return DEFAULT_DEMO_CUSTOMERS if url == DEFAULT_URL else 0
+    try:
+        return int(asked)
+    except (TypeError, ValueError):
+        raise ValueError(f"DEMO_CUSTOMERS: expected int, got {asked!r}") from None
