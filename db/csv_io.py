@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from db import audit, filters, masking, records
 from db.access import Actor, require
@@ -260,12 +260,15 @@ def _batched(items: list, size: int = LOOKUP_BATCH):
         yield items[i : i + size]
 
 
-def _existing_by(conn: Connection, column, values: list) -> dict:
-    """value -> full Customer_Info row for the values that exist."""
+def _existing_by(conn: Connection, column, values: list, *, any_case: bool = False) -> dict:
+    """value -> full Customer_Info row for the values that exist (any_case: lower-case values
+    matched to stored ones in any letter case, e.g. emails another system stored as typed)."""
     found = {}
+    key = func.lower(column) if any_case else column
     for chunk in _batched(sorted(set(values))):
-        for row in conn.execute(select(customer_info).where(column.in_(chunk))).mappings():
-            found[row[column.name]] = dict(row)
+        for row in conn.execute(select(customer_info).where(key.in_(chunk))).mappings():
+            stored = row[column.name]
+            found[stored.lower() if any_case else stored] = dict(row)
     return found
 
 
@@ -322,7 +325,7 @@ def dry_run(
         clean["_blank"] = blank
         clean_rows.append((row_no, clean, (raw.get("Customer_ID") or "").strip() or None))
 
-    existing = _existing_by(conn, ci.Email, [c["Email"] for _, c, _ in clean_rows])
+    existing = _existing_by(conn, ci.Email, [c["Email"] for _, c, _ in clean_rows], any_case=True)
     phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
 
     creates: list[dict] = []
@@ -339,6 +342,8 @@ def dry_run(
             creates.append(clean)
         else:
             new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
+            if new["Email"].lower() == old["Email"].lower():
+                new["Email"] = old["Email"]  # matched in another letter case: kept as stored
             if "Date_of_Birth" not in new:
                 new.pop("Age", None)
             updates.append((old["Customer_ID"], new, old))

@@ -2,11 +2,14 @@
 
 Search terms:
 - digits or a phone-looking text ('98765 43210', '+91-98765-43210', '09876543210') -> the phone
-  normalised to E.164 (exact, uses the unique index) or the Customer_ID;
-- text with '@' -> email prefix (emails are stored lower-case; range on the unique index);
+  normalised to E.164 (exact, uses the unique index) or the Customer_ID; when neither exists, a
+  phone stored in any format with the same digits, or ending with them (db.contact_match; a scan);
+- text with '@' -> email prefix (the app stores them lower-case: a range on the unique index),
+  else the same prefix in any letter case (a scan);
 - anything else -> a name: prefix first (index-friendly ranges on the usual capitalisations:
   as typed, 'Priya Sh', 'priya sh', 'PRIYA SH'), and when no name starts with it, names containing
-  it (a scan: slower on a million rows; SearchPage.match says which one was used).
+  it (a scan: slower on a million rows), then an email whose local part starts with it ('asha.rao');
+  SearchPage.match says which one was used.
 Paging is keyset (sort column, Customer_ID): no OFFSET; `next_after` is passed back as `after`.
 The total is exact up to TOTAL_CAP and reported as TOTAL_CAP + 1 ("10,000+") beyond it.
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, literal, or_, select
 
-from db import filters
+from db import contact_match, filters
 from db.current_segment import current_segment, latest_first
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
@@ -39,7 +42,7 @@ SEARCH_COLUMNS = (
     "Segment_Category",
     "Risk_Score",
 )
-_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
+_PHONE_LIKE = contact_match.PHONE_LIKE
 
 ci = customer_info.c
 current = current_segment()  # one selectable: db.filters' segment conditions refer to it too
@@ -122,7 +125,11 @@ def _term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnEle
     if not query:
         return [("all", _ALL)]
     if "@" in query:
-        return [("email", _prefix_range(ci.Email, query.lower()))]
+        # stored as the app stores them (lower case: the unique index) first, then in any case
+        return [
+            ("email", _prefix_range(ci.Email, query.lower())),
+            ("email_any_case", contact_match.email_starts_with(ci.Email, query)),
+        ]
     if _PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
         digits = re.sub(r"\D", "", query)
         parts = []
@@ -131,11 +138,17 @@ def _term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnEle
             parts.append(ci.Phone == phone)
         if query.isdigit() and len(digits) <= 10 and int(digits) < 2**31:
             parts.append(ci.Customer_ID == int(digits))
-        return [("id_or_phone", or_(*parts) if parts else false())]
-    return [
+        exact = [("id_or_phone", or_(*parts) if parts else false())]
+        if ends := contact_match.phone_digits(query):  # a phone in another format, or its last digits
+            exact.append(("phone_digits", contact_match.phone_ends_with(ci.Phone, ends)))
+        return exact
+    names = [
         ("name_prefix", name_prefix_condition(query)),
         ("name_contains", name_contains_condition(query, dialect)),
     ]
+    if local := contact_match.email_local_prefix(query):
+        names.append(("email_local", contact_match.email_starts_with(ci.Email, local)))
+    return names
 
 
 def _where(

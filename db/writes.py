@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from db import audit, engine
+from db import audit, contact_match, engine
 from db.access import Actor, require
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
@@ -259,7 +259,10 @@ def _check_unique(conn: Connection, values: Mapping, *, except_id: int | None = 
         stmt = select(c.Customer_ID).where(c[name] == value)
         if except_id is not None:
             stmt = stmt.where(c.Customer_ID != except_id)
-        if conn.execute(stmt.limit(1)).first() is not None:
+        taken = conn.execute(stmt.limit(1)).first() is not None
+        if taken or contact_match.taken_in_another_format(
+            conn, column=c[name], key=c.Customer_ID, value=value, except_id=except_id
+        ):
             errors[name] = f"{LABELS[name]}: already used by another customer"
     if errors:
         raise ValidationFailed(errors)

@@ -138,7 +138,8 @@ def test_search_by_customer_id(conn):
 def test_search_by_email_prefix(conn):
     cid = insert_customer(conn, Email="zed.unique.person@example.com")
     page = records.search(conn, f=ALL, query="Zed.Unique")
-    assert page.total == 0  # no '@': treated as a name
+    assert _ids(page) == [cid]  # no '@': no name matches, then the start of an email's local part
+    assert page.match == "email_local"
     page = records.search(conn, f=ALL, query="zed.unique.person@")
     assert _ids(page) == [cid]
     assert page.match == "email"
