@@ -37,6 +37,14 @@ LIST_READS = frozenset({"Customer_Info", "Customer_Segments"})
 RECORD_READS = frozenset({"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"})
 
 
+# What the list says when a search term matched in a way the user may not expect.
+MATCH_NOTES = {
+    "name_contains": "No name starts with that text; showing names that contain it.",
+    "email_local": "No name has that text; showing customers whose email starts with it.",
+    "phone_digits": "No phone is exactly that number; showing phones that end with its digits.",
+}
+
+
 @dataclass(frozen=True)
 class ListPage:
     rows: pd.DataFrame

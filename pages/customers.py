@@ -21,8 +21,9 @@ query = c_search.text_input(
     "Search",
     key="cl.query",
     placeholder="Name, email, phone (any format) or customer ID",
-    help="A name matches from its start or anywhere inside; an email from its start; a phone in any "
-    "format, with or without +91, 0, spaces or dashes; a number alone is also tried as a customer ID.",
+    help="A name matches from its start or anywhere inside; an email from its start in any letter case, "
+    "or by the part before the @; a phone in any format (with or without +91, 0, spaces, dashes or "
+    "brackets) or by its last 4 or more digits; a number alone is also tried as a customer ID.",
 ).strip()
 sort_label = c_sort.selectbox("Sort by", list(rd.SORTS), key="cl.sort")
 descending = c_dir.toggle("Descending", key="cl.desc")
@@ -40,8 +41,8 @@ pages = "many" if page.total_is_capped else f"{max(1, math.ceil(page.total / rd.
 
 noun = "customer matches" if page.total == 1 else "customers match"
 st.markdown(f"**{page.total_label}** {noun} · page {len(stack)} of {pages}")
-if page.match == "name_contains":
-    st.caption("No name starts with that text; showing names that contain it.")
+if page.match in rd.MATCH_NOTES:
+    st.caption(rd.MATCH_NOTES[page.match])
 if not f.is_empty:
     st.caption("Narrowed by the sidebar filters.")
 
