@@ -16,17 +16,15 @@ The total is exact up to TOTAL_CAP and reported as TOTAL_CAP + 1 ("10,000+") bey
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
-from db import contact_match, filters
+from db import filters, search_terms
 from db.current_segment import current_segment, latest_first
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
-from db.validation import normalize_phone
 
 PAGE_SIZE = 50
 TOTAL_CAP = 10_000
@@ -42,7 +40,6 @@ SEARCH_COLUMNS = (
     "Segment_Category",
     "Risk_Score",
 )
-_PHONE_LIKE = contact_match.PHONE_LIKE
 
 ci = customer_info.c
 current = current_segment()  # one selectable: db.filters' segment conditions refer to it too
@@ -67,7 +64,7 @@ _SEGMENT_SORTS = {"Risk_Score"}
 # Above this many matches a page is found fastest by reading in sort order and filtering.
 DENSE_FROM = 2_000
 _SELECTIVE_TERMS = {"id_or_phone", "email", "name_prefix"}
-_ALL = literal(True)  # the condition of an empty search term
+_ALL = search_terms.ALL
 
 
 @dataclass(frozen=True)
@@ -89,66 +86,6 @@ class Customer360:
     preferences: pd.DataFrame
     segments: pd.DataFrame  # with a bool column is_current
     history: pd.DataFrame  # audit rows for this customer, newest first
-
-
-# --- search terms -> conditions ------------------------------------------------------------
-
-
-def _next_prefix(prefix: str) -> str:
-    """The smallest string greater than every string starting with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _prefix_range(column, prefix: str) -> ColumnElement[bool]:
-    return and_(column >= prefix, column < _next_prefix(prefix))
-
-
-def _case_variants(text: str) -> list[str]:
-    variants = [text, text.title(), text[:1].upper() + text[1:], text.lower(), text.upper()]
-    return list(dict.fromkeys(v for v in variants if v))
-
-
-def name_prefix_condition(text: str) -> ColumnElement[bool]:
-    return or_(*(_prefix_range(ci.Customer_Name, v) for v in _case_variants(text)))
-
-
-def name_contains_condition(text: str, dialect: str = "") -> ColumnElement[bool]:
-    if dialect in ("sqlite", "mysql", "mariadb"):
-        # LIKE is already case-insensitive there (ASCII / *_ci collation): no lower() per row
-        return ci.Customer_Name.contains(text, autoescape=True)
-    return ci.Customer_Name.icontains(text, autoescape=True)
-
-
-def _term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnElement[bool]]]:
-    """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins)."""
-    query = " ".join(query.split())
-    if not query:
-        return [("all", _ALL)]
-    if "@" in query:
-        # stored as the app stores them (lower case: the unique index) first, then in any case
-        return [
-            ("email", _prefix_range(ci.Email, query.lower())),
-            ("email_any_case", contact_match.email_starts_with(ci.Email, query)),
-        ]
-    if _PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
-        digits = re.sub(r"\D", "", query)
-        parts = []
-        phone = normalize_phone(query)
-        if phone:
-            parts.append(ci.Phone == phone)
-        if query.isdigit() and len(digits) <= 10 and int(digits) < 2**31:
-            parts.append(ci.Customer_ID == int(digits))
-        exact = [("id_or_phone", or_(*parts) if parts else false())]
-        if ends := contact_match.phone_digits(query):  # a phone in another format, or its last digits
-            exact.append(("phone_digits", contact_match.phone_ends_with(ci.Phone, ends)))
-        return exact
-    names = [
-        ("name_prefix", name_prefix_condition(query)),
-        ("name_contains", name_contains_condition(query, dialect)),
-    ]
-    if local := contact_match.email_local_prefix(query):
-        names.append(("email_local", contact_match.email_starts_with(ci.Email, local)))
-    return names
 
 
 def _where(
@@ -298,7 +235,7 @@ def resolve_term(
 
     match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
     """
-    candidates = _term_conditions(query or "", conn.dialect.name)
+    candidates = search_terms.term_conditions(query or "", conn.dialect.name)
     if match == "prefix":
         candidates = candidates[:1]
     elif match == "contains" and len(candidates) > 1:
