@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from db import audit
-from db.access import Actor, require
+from db.access import USES_AUDIENCES, Actor, require
 from db.csv_io import neutralise
 from db.filters import CustomerFilter
 from db.models import CHANNELS, SavedAudience
@@ -194,14 +194,14 @@ def export_csv(
     audience_id: int | None = None,
 ) -> tuple[str, dict]:
     """The whole CSV of one channel, and the export record written to the audit log (and to the
-    saved audience's export_counts when `audience_id` is given). Editors and admins only.
+    saved audience's export_counts when `audience_id` is given). Marketers and up (USES_AUDIENCES).
 
     The customers are picked on the analytics copy (`con`), then their consent, account status
     and contact details are read again from the source (`engine`) in this same call: whoever
     withdrew consent or was suspended since the copy's last load is left out ("withdrawn")."""
     from db.analytics.audience import assigned_ids, funnel, recheck
 
-    require(actor, "editor", action="exporting a contact list")
+    require(actor, USES_AUDIENCES, action="exporting a contact list")
     if channel not in CHANNELS:
         raise AudienceError(f"Unknown channel {channel!r}.")
     picked = assigned_ids(con, d, channel)
@@ -280,7 +280,7 @@ def save(
 ) -> int:
     """Store the definition under `name`; its id. An existing name is refused unless
     replace_existing (then the definition, author and time are replaced, export history kept)."""
-    require(actor, "editor", action="saving an audience")
+    require(actor, USES_AUDIENCES, action="saving an audience")
     name = _clean_name(name)
     at = audit.now()
     with _tx(conn):
@@ -341,6 +341,6 @@ def load(conn: Connection, audience_id: int) -> dict | None:
 
 
 def delete(conn: Connection, audience_id: int, *, actor: Actor) -> None:
-    require(actor, "editor", action="deleting a saved audience")
+    require(actor, USES_AUDIENCES, action="deleting a saved audience")
     with _tx(conn):
         conn.execute(saved_audience.delete().where(saved_audience.c.id == audience_id))
