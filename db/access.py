@@ -6,7 +6,7 @@ needs is named once here (the least role for it) and imported by the db function
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ROLE_RANK = {"viewer": 0, "marketer": 1, "editor": 2, "admin": 3}
 # For people (the Users page, the CLI's help): what each role may do.
@@ -31,6 +31,7 @@ class PermissionDenied(Exception):
 class Actor:
     username: str
     role: str
+    display_name: str | None = field(default=None, compare=False)  # for people; not part of who it is
 
     def can(self, role: str) -> bool:
         return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
