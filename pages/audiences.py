@@ -152,7 +152,9 @@ for col, ch in zip(cols, d.priority, strict=True):
     n = counts["assigned"][ch]
     col.download_button(
         f"{ch} list ({number(n)})",
-        data=audience_data.exporter(d, ch, actor=actor, audience_id=saved_here["id"] if saved_here else None),
+        data=audience_data.exporter(
+            d, ch, actor=actor, audience_id=saved_here["id"] if saved_here else None, page="Audiences"
+        ),
         file_name=export.file_name(f"audience {saved_here['name'] if saved_here else 'unsaved'} {ch}"),
         mime="text/csv",
         key=f"aud-export-{ch}",

@@ -102,7 +102,7 @@ prev_col.button("Previous", on_click=_previous, disabled=len(stack) == 1, icon="
 next_col.button("Next", on_click=_next, disabled=page.next_after is None, icon=":material/chevron_right:")
 export_col.download_button(
     f"Export {page.total_label} rows as CSV" + (" (masked)" if masked else ""),
-    data=rd.export_csv(f, query=query, masked=masked),
+    data=rd.export_csv(f, query=query, actor=actor, page="Customer list"),
     file_name="customers.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -10,7 +10,7 @@ import inspect
 import pytest
 from sqlalchemy import func, select
 
-from db import audiences, csv_io, users, writes
+from db import audiences, csv_io, exports, users, writes
 from db.access import ROLE_RANK, PermissionDenied
 from db.audiences import AudienceDefinition
 from db.filters import CustomerFilter
@@ -81,6 +81,22 @@ def test_masked_export_has_no_contact_details(app_db):
     assert text.count("\n") > 200
     assert _leaks(text, all_customers(url)) == []
     assert "$argon2" not in text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_customer_list_export_is_masked_for_viewers_and_marketers_only(app_db, role):
+    """What the export button's callable builds, for the actor who clicks it."""
+    url, _ = app_db
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            text = exports.customer_list_csv(conn, actor=ACTORS[role], f=CustomerFilter())
+    finally:
+        engine.dispose()
+    leaks = _leaks(text, all_customers(url))
+    assert (leaks == []) is (role in MASKED_ROLES)
 
 
 @pytest.mark.parametrize("role", MASKED_ROLES)
