@@ -34,6 +34,9 @@ AUDIT_COLUMNS = (
 _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
 
 EXPORT = "export"  # the action of a download of personal data (db.exports)
+# audit_log.action in words: one row's action, and the filter that shows rows of that action.
+ACTION_LABELS = {"create": "Create", "update": "Change", "delete": "Delete", EXPORT: "Export"}
+ACTION_FILTER_LABELS = {"create": "Creations", "update": "Changes", "delete": "Deletions", EXPORT: "Exports"}
 
 
 def as_text(value: object) -> str | None:

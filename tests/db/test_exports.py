@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from db import exports
+from db import audit_query, exports
 from db.access import Actor, PermissionDenied
 from db.analytics.churn import TOP_AT_RISK_COLUMNS
 from db.audiences import EXPORT_COLUMNS
@@ -82,6 +82,24 @@ def test_record_in_the_callers_transaction_is_rolled_back_with_it(engine):
         exports.record(conn, actor=Actor("v", "viewer"), export=export)  # its own transaction
     with engine.connect() as conn:
         assert len(_export_rows(conn)) == 1
+
+
+def test_an_audit_log_export_is_audited_and_described(engine):
+    admin = Actor("ada", "admin")
+    with engine.connect() as conn:
+        exports.customer_list_csv(conn, actor=Actor("v", "viewer"), f=FILTER, page="Customer list")
+        f = audit_query.AuditFilter(actions=("export",))
+        text = audit_query.export_text(conn, actor=admin, f=f, page="Audit log")
+        assert exports.count_rows(text) == 1  # the customer list's row; its own comes after
+        page = audit_query.query(conn, actor=admin, f=f)
+    assert page.total == 2
+    shown = audit_query.readable(page.rows)
+    assert list(shown["action"]) == ["Export", "Export"]
+    assert list(shown["field"]) == ["Audit log", "Customer list"]
+    assert shown["new_value"].iloc[0] == "1 rows, not masked · page: Audit log · filter: Action: export"
+    assert shown["new_value"].iloc[1] == (
+        "3 rows, masked · page: Customer list · filter: City: Exportpur; Account status: Active"
+    )
 
 
 def test_which_files_are_personal():

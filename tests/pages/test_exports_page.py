@@ -1,9 +1,11 @@
 """Downloads of personal data under AppTest: each writes one audit row when it is built (the click),
-none when a page only shows its button; chart CSVs of counts write none."""
+none when a page only shows its button; chart CSVs of counts write none; the Audit log page
+filters to exports and says in words what each file held."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from tests.pages._records_fixtures import (
     build_template,
     clear_streamlit_caches,
     copy_database,
+    texts,
 )
 
 ADMIN = Actor("ada", "admin")
@@ -78,6 +81,25 @@ def test_customer_list_export_is_audited_when_built_not_when_shown(db, downloads
     }
     downloads[button.id]()
     assert len(_exports(url)) == 2  # each download is one row
+
+
+def test_audit_log_filters_to_exports_and_says_what_each_file_held(db):
+    from dashboard import records_data as rd
+    from db.filters import CustomerFilter
+
+    rd.export_csv(CustomerFilter(states=("Maharashtra",)), query="", actor=VIEWER, page="Customer list")()
+    at = app("audit_log.py").run()
+    assert not at.exception, at.exception
+    pills = at.button_group(key="audit_actions")
+    assert pills.options[:4] == ["Creations", "Changes", "Deletions", "Exports"]
+    pills.set_value(["export"]).run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value
+    assert list(shown["action"]) == ["Export"]
+    assert list(shown["field"]) == ["Customer list"]
+    described = r"\d+ rows, masked · page: Customer list · filter: State: Maharashtra"
+    assert re.fullmatch(described, shown["new_value"][0])
+    assert "1 entry matches" in texts(at)
 
 
 def test_churn_top_table_download_is_audited_and_count_charts_are_not(app_env, downloads):
