@@ -158,7 +158,7 @@ class CustomerSegments(Base):
 
 # --- Our own tables -------------------------------------------------------------------
 
-ROLES = tuple(ROLE_RANK)  # lowest first (db.access); migration 0006 added 'marketer' to the CHECK
+ROLES = tuple(ROLE_RANK)  # lowest first (db.access); migration 0007 added 'marketer' to the CHECK
 
 
 class AppUser(Base):

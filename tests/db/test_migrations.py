@@ -111,7 +111,7 @@ def test_upgrade_adopts_a_database_that_already_has_the_customer_tables(fresh_en
     assert {"their_city", "their_unique_email", "their_unique_phone"} <= names
 
 
-def test_0006_allows_the_marketer_role_and_its_downgrade_makes_marketers_viewers(fresh_engine):
+def test_0007_allows_the_marketer_role_and_its_downgrade_makes_marketers_viewers(fresh_engine):
     from alembic import command
     from sqlalchemy import exc, insert, select, update
 
@@ -120,7 +120,7 @@ def test_0006_allows_the_marketer_role_and_its_downgrade_makes_marketers_viewers
 
     app_user = AppUser.__table__
     row = {"display_name": "M", "is_active": True, "failed_logins": 0}
-    upgrade(fresh_engine, revision="0005")
+    upgrade(fresh_engine, revision="0006")
     with fresh_engine.begin() as conn:
         conn.execute(insert(app_user).values(username="mara", role="viewer", **row))
     upgrade(fresh_engine)
@@ -129,7 +129,7 @@ def test_0006_allows_the_marketer_role_and_its_downgrade_makes_marketers_viewers
     with pytest.raises(exc.DBAPIError), fresh_engine.begin() as conn:
         conn.execute(insert(app_user).values(username="bob", role="boss", **row))
 
-    command.downgrade(alembic_config(fresh_engine), "0005")
+    command.downgrade(alembic_config(fresh_engine), "0006")
     with fresh_engine.connect() as conn:
         assert conn.execute(select(app_user.c.role)).scalars().all() == ["viewer"]
     with pytest.raises(exc.DBAPIError), fresh_engine.begin() as conn:

@@ -1,7 +1,7 @@
 """app_user.role: the marketer role (between viewer and editor)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 
 The CHECK on app_user.role is replaced by one that also allows 'marketer'. Only our own table
@@ -14,8 +14,8 @@ back the CHECK of 0001.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
