@@ -78,7 +78,7 @@ def delete(audience_id: int, *, actor: Actor) -> None:
     invalidate(SAVED)
 
 
-def exporter(d: AudienceDefinition, channel: str, *, actor: Actor, audience_id: int | None):
+def exporter(d: AudienceDefinition, channel: str, *, actor: Actor, audience_id: int | None, page: str):
     """A no-argument callable for st.download_button(data=...): builds the CSV when clicked
     (customers picked on the copy, their consent and contact details re-read from the source)
     and records the export (audit log, and the saved audience's export history)."""
@@ -86,7 +86,9 @@ def exporter(d: AudienceDefinition, channel: str, *, actor: Actor, audience_id: 
 
     def build() -> bytes:
         with store.reader() as con:
-            text, _ = audiences.export_csv(engine, con, d, channel, actor=actor, audience_id=audience_id)
+            text, _ = audiences.export_csv(
+                engine, con, d, channel, actor=actor, audience_id=audience_id, page=page
+            )
         invalidate(SAVED | {"audit_log"})
         return text.encode("utf-8-sig")
 

@@ -33,7 +33,6 @@ import streamlit as st
 from sqlalchemy import Connection
 
 from dashboard import resources
-from dashboard.formatting import literal
 from dashboard.guard import through_app
 from db import sessions, users
 from db.access import Actor
@@ -389,9 +388,9 @@ def _no_access(email: str) -> None:
 
 
 def sidebar_account(actor: Actor) -> None:
-    """Shared chrome: who is signed in, their role, and a sign-out button."""
+    """Shared chrome: who is signed in (display name, else username; plain text), their role, sign-out."""
     with st.sidebar:
-        st.caption(f"Signed in as {literal(actor.username)} · {actor.role}")
+        st.text(f"Signed in as {actor.display_name or actor.username} · {actor.role}")
         if st.button("Sign out", icon=":material/logout:", key="auth_sign_out"):
             _end(st.session_state.get(SESSION_KEY) or {}, "You signed out.")
             st.rerun()

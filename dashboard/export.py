@@ -1,11 +1,18 @@
-"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet."""
+"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet; a download of
+personal data (db.exports.is_personal) writes its audit row when it is built."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+
+from dashboard import auth, resources
+from dashboard.cache import invalidate
+from db import exports
+from db.filters import CustomerFilter
 
 # A cell starting with one of these is read as a formula by Excel / LibreOffice / Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,12 +41,49 @@ def file_name(title: str) -> str:
     return f"{slug or 'data'}.csv"
 
 
-def download_csv(frame: pd.DataFrame, *, name: str, key: str, label: str = "Download CSV") -> None:
+def audited(frame: pd.DataFrame, *, what: str, page: str, f: CustomerFilter | None) -> Callable[[], bytes]:
+    """The deferred CSV of a frame of personal data: on the click, the CSV and its audit row."""
+    actor, engine = auth.current_actor(), resources.engine()  # now: the callable may run outside the run
+    export = exports.Export(
+        what=what,
+        field=f"table:{file_name(what).removesuffix('.csv')}",
+        rows=len(frame),
+        masked=False,  # tables and charts show no email, phone or date of birth, masked or not
+        page=page,
+        filter=f.to_params() if f is not None else {},
+    )
+
+    def build() -> bytes:
+        data = csv_bytes(frame)
+        with engine.connect() as conn:
+            exports.record(conn, actor=actor, export=export)
+        invalidate({"audit_log"})
+        return data
+
+    return build
+
+
+def download_csv(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    key: str,
+    label: str = "Download CSV",
+    page: str | None = None,
+    f: CustomerFilter | None = None,
+) -> None:
     """A small download button for `frame` (the data behind one chart or table); the CSV is built
-    when the button is clicked, not on every rerun of the page."""
+    when the button is clicked, not on every rerun of the page. A frame with personal columns is
+    audited then, with the page and filter it was downloaded from (`page` is required for it)."""
+    if exports.is_personal(frame.columns):
+        if page is None:
+            raise ValueError(f"{name!r} holds personal data: its download needs page= for the audit log")
+        data = audited(frame, what=name, page=page, f=f)
+    else:
+        data = lambda: csv_bytes(frame)  # noqa: E731
     st.download_button(
         label,
-        data=lambda: csv_bytes(frame),
+        data=data,
         file_name=file_name(name),
         mime="text/csv",
         key=key,

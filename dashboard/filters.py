@@ -275,11 +275,13 @@ def chart(
     key: str,
     drill: tuple[str, ...] | None = None,
     csv_name: str | None = None,
+    page: str | None = None,
 ) -> None:
     """Show a figure (or the no-match message when `frame` is empty) with a CSV download.
 
     drill: the CustomerFilter fields that a selected point's customdata narrows, in order
     (e.g. ("states",), or ("categories", "engagements") for a heat-map cell).
+    page: the page's title, needed when `frame` holds personal data (its download is audited).
     """
     if frame is not None and frame.empty:
         st.info(NO_MATCH, icon=":material/filter_alt_off:")
@@ -292,4 +294,4 @@ def chart(
         st.plotly_chart(fig, key=k, config=PLOTLY_CONFIG)
     if frame is not None:
         title = csv_name or (fig.layout.title.text or key)
-        export.download_csv(frame, name=title, key=f"csv-{key}")
+        export.download_csv(frame, name=title, key=f"csv-{key}", page=page, f=st.session_state.get(_STATE))

@@ -8,7 +8,7 @@ exactly the cached reads of the tables the write reports in WriteResult.tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -157,15 +157,18 @@ def mask_history(history: pd.DataFrame) -> pd.DataFrame:
 # --- export ----------------------------------------------------------------------------
 
 
-def export_csv(f: CustomerFilter, *, query: str, masked: bool) -> Callable[[], bytes]:
-    """A deferred CSV export of the filtered list for st.download_button (runs on click)."""
+def export_csv(f: CustomerFilter, *, query: str, actor: Actor, page: str) -> Callable[[], bytes]:
+    """A deferred CSV export of the filtered list for st.download_button: built on the click
+    (masked unless the actor sees personal data), and then written to the audit log."""
+    engine = resources.engine()  # resolved now: the callable may run outside the script run
 
     def build() -> bytes:
-        from db import csv_io
+        from db import exports
 
-        with resources.engine().connect() as conn:
-            chunks: Iterator[str] = csv_io.export_customers(conn, f=f, query=query, masked=masked)
-            return "".join(chunks).encode("utf-8")
+        with engine.connect() as conn:
+            text = exports.customer_list_csv(conn, actor=actor, f=f, query=query, page=page)
+        invalidate({"audit_log"})
+        return text.encode("utf-8")
 
     return build
 

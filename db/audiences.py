@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from db import audit
-from db.access import Actor, require
+from db import audit, exports
+from db.access import USES_AUDIENCES, Actor, require
 from db.csv_io import neutralise
 from db.filters import CustomerFilter
 from db.models import CHANNELS, SavedAudience
@@ -192,24 +192,25 @@ def export_csv(
     *,
     actor: Actor,
     audience_id: int | None = None,
+    page: str | None = None,
 ) -> tuple[str, dict]:
     """The whole CSV of one channel, and the export record written to the audit log (and to the
-    saved audience's export_counts when `audience_id` is given). Editors and admins only.
+    saved audience's export_counts when `audience_id` is given). Marketers and up (USES_AUDIENCES).
+    `page`: where it was downloaded, for the audit row.
 
     The customers are picked on the analytics copy (`con`), then their consent, account status
     and contact details are read again from the source (`engine`) in this same call: whoever
     withdrew consent or was suspended since the copy's last load is left out ("withdrawn")."""
     from db.analytics.audience import assigned_ids, funnel, recheck
 
-    require(actor, "editor", action="exporting a contact list")
+    require(actor, USES_AUDIENCES, action="exporting a contact list")
     if channel not in CHANNELS:
         raise AudienceError(f"Unknown channel {channel!r}.")
     picked = assigned_ids(con, d, channel)
     rows = recheck(engine, picked, channel)
     text = csv_text(rows, channel)
-    at = audit.now()
     record = {
-        "at": at.isoformat(sep=" "),
+        "at": audit.now().isoformat(sep=" "),
         "by": actor.username,
         "channel": channel,
         "rows": len(rows),
@@ -217,12 +218,14 @@ def export_csv(
         "counts": funnel(con, d),
     }
     with engine.connect() as conn:
-        _record_export(conn, d, channel, record, audience_id=audience_id, at=at, actor=actor)
+        _record_export(conn, d, channel, record, audience_id=audience_id, actor=actor, page=page)
         conn.commit()
     return text, record
 
 
-def _record_export(conn: Connection, d, channel: str, record: dict, *, audience_id, at, actor) -> str | None:
+def _record_export(
+    conn: Connection, d, channel: str, record: dict, *, audience_id, actor, page
+) -> str | None:
     name = None
     with _tx(conn):
         if audience_id is not None:
@@ -241,19 +244,18 @@ def _record_export(conn: Connection, d, channel: str, record: dict, *, audience_
                 .where(saved_audience.c.id == audience_id)
                 .values(export_counts=json.dumps(history))
             )
-        conn.execute(
-            insert(audit.audit_log).values(
-                at=at,
-                username=actor.username,
-                action="export",
-                table_name="saved_audience",
-                record_id=audience_id,
-                customer_id=None,
-                field=f"audience:{channel}",
-                old_value=None,
-                new_value=json.dumps({"audience": name, "definition": d.to_dict(), **record}),
-            )
+        export = exports.Export(
+            what=f"Audience list ({channel})",
+            field=f"audience:{channel}",
+            rows=record["rows"],
+            masked=False,  # the contact details are what a contact list is for
+            page=page,
+            filter=d.filter.to_params(),
+            table_name="saved_audience",
+            record_id=audience_id,
+            details={"audience": name, "definition": d.to_dict(), **record},
         )
+        exports.record(conn, actor=actor, export=export)
     return name
 
 
@@ -280,7 +282,7 @@ def save(
 ) -> int:
     """Store the definition under `name`; its id. An existing name is refused unless
     replace_existing (then the definition, author and time are replaced, export history kept)."""
-    require(actor, "editor", action="saving an audience")
+    require(actor, USES_AUDIENCES, action="saving an audience")
     name = _clean_name(name)
     at = audit.now()
     with _tx(conn):
@@ -341,6 +343,6 @@ def load(conn: Connection, audience_id: int) -> dict | None:
 
 
 def delete(conn: Connection, audience_id: int, *, actor: Actor) -> None:
-    require(actor, "editor", action="deleting a saved audience")
+    require(actor, USES_AUDIENCES, action="deleting a saved audience")
     with _tx(conn):
         conn.execute(saved_audience.delete().where(saved_audience.c.id == audience_id))

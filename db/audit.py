@@ -1,7 +1,8 @@
 """Audit rows: who changed which field of which record, from what to what (table `audit_log`).
 
 Written by db.writes and db.csv_io inside the same transaction as the change itself, so a change
-and its history are committed or rolled back together. Values are stored as text.
+and its history are committed or rolled back together. Values are stored as text. Downloads of
+personal data write rows of their own (action EXPORT, db.exports).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ AUDIT_COLUMNS = (
     "new_value",
 )
 _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+EXPORT = "export"  # the action of a download of personal data (db.exports)
+# audit_log.action in words: one row's action, and the filter that shows rows of that action.
+ACTION_LABELS = {"create": "Create", "update": "Change", "delete": "Delete", EXPORT: "Export"}
+ACTION_FILTER_LABELS = {"create": "Creations", "update": "Changes", "delete": "Deletions", EXPORT: "Exports"}
 
 
 def as_text(value: object) -> str | None:

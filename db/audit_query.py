@@ -1,6 +1,7 @@
 """Reading the audit log (admins only): filter by user, customer, table, action and date; page; export.
 
-Newest first, keyset-paged on (at, id) so the thousandth page costs what the first does.
+Newest first, keyset-paged on (at, id) so the thousandth page costs what the first does. The
+log holds old and new values of personal fields, so its export is audited too (db.exports).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
+from db import exports
 from db.access import Actor, require
-from db.audit import AUDIT_COLUMNS, audit_log
+from db.audit import ACTION_LABELS, AUDIT_COLUMNS, EXPORT, audit_log
+from db.filters import FILTER_LABELS
 
 COLUMNS = ["id", *AUDIT_COLUMNS]
 
@@ -28,6 +31,27 @@ class AuditFilter:
     actions: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None  # inclusive
+
+
+# AuditFilter's fields in words (the audit row of an export of the log names its filter).
+AUDIT_FILTER_LABELS = {
+    "usernames": "User",
+    "customer_id": "Customer ID",
+    "tables": "Table",
+    "actions": "Action",
+    "date_from": "From",
+    "date_to": "To",
+}
+
+
+def filter_params(f: AuditFilter) -> dict[str, str]:
+    """The fields of `f` that are set, as text (lists comma-separated)."""
+    out = {}
+    for name in AUDIT_FILTER_LABELS:
+        value = getattr(f, name)
+        if value not in ((), None):
+            out[name] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return out
 
 
 @dataclass(frozen=True)
@@ -120,3 +144,39 @@ def export_csv(conn: Connection, *, actor: Actor, f: AuditFilter, chunk_size: in
         if len(rows) < chunk_size:
             return
         before = (rows[-1].at, rows[-1].id)
+
+
+def export_text(conn: Connection, *, actor: Actor, f: AuditFilter, page: str | None = None) -> str:
+    """The whole filtered log as CSV, and the audit row of that export (written after the read
+    is committed, in a write transaction of its own)."""
+    text = "".join(export_csv(conn, actor=actor, f=f))
+    conn.commit()
+    export = exports.Export(
+        what="Audit log",
+        field="audit_log",
+        rows=exports.count_rows(text),
+        masked=False,
+        page=page,
+        filter=filter_params(f),
+        table_name="audit_log",
+    )
+    exports.record(conn, actor=actor, export=export)
+    return text
+
+
+def readable(rows: pd.DataFrame) -> pd.DataFrame:
+    """A page of rows for people: actions in words; an export's field says what was exported
+    and its new value what the file held (rows, masked or not, page, filter)."""
+    out = rows.copy()
+    labels = {**FILTER_LABELS, **AUDIT_FILTER_LABELS}
+    is_export = out["action"] == EXPORT
+    if is_export.any():
+        picked = out.loc[is_export]
+        out["field"] = out["field"].astype(object)
+        out["new_value"] = out["new_value"].astype(object)
+        out.loc[is_export, "field"] = [
+            exports.title(v, fld) for v, fld in zip(picked["new_value"], picked["field"], strict=True)
+        ]
+        out.loc[is_export, "new_value"] = [exports.describe(v, labels) for v in picked["new_value"]]
+    out["action"] = out["action"].map(lambda a: ACTION_LABELS.get(a, a))
+    return out

@@ -36,6 +36,21 @@ CUSTOMER_FIELD_COLUMNS = {
 }
 SEGMENT_FIELD_COLUMNS = {"categories": "Segment_Category", "engagements": "Engagement_Level"}
 _DATE_FIELDS = ("joined_from", "joined_to")
+# Each filter field in words (what an audit row of an export says it was filtered by).
+FILTER_LABELS = {
+    "countries": "Country",
+    "states": "State",
+    "cities": "City",
+    "genders": "Gender",
+    "age_min": "Age from",
+    "age_max": "Age to",
+    "statuses": "Account status",
+    "joined_from": "Joined from",
+    "joined_to": "Joined to",
+    "categories": "Segment category",
+    "engagements": "Engagement level",
+    "risk_bands": "Risk band",
+}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.access import ROLE_RANK
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -156,7 +158,7 @@ class CustomerSegments(Base):
 
 # --- Our own tables -------------------------------------------------------------------
 
-ROLES = ("viewer", "editor", "admin")
+ROLES = tuple(ROLE_RANK)  # lowest first (db.access); migration 0007 added 'marketer' to the CHECK
 
 
 class AppUser(Base):

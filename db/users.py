@@ -155,7 +155,7 @@ def create_user(
             )
         ).inserted_primary_key[0]
         _audit(conn, actor.username if actor else name, "create", user_id, "role", None, role)
-    return Actor(username=name, role=role)
+    return Actor(username=name, role=role, display_name=display)
 
 
 def authenticate(
@@ -195,17 +195,17 @@ def authenticate(
         if _hasher.check_needs_rehash(stored):
             values["password_hash"] = _hasher.hash(password)
         conn.execute(update(app_user).where(app_user.c.id == row["id"]).values(**values))
-        return Actor(username=row["username"], role=row["role"])
+        return Actor(username=row["username"], role=row["role"], display_name=row["display_name"])
 
 
 def get_active_actor(conn: Connection, username: str) -> Actor | None:
-    """Re-check on every request: the user's current role, or None when gone or deactivated."""
+    """Re-check on every request: the user's current role and display name; None when gone or inactive."""
     row = conn.execute(
-        select(app_user.c.username, app_user.c.role).where(
+        select(app_user.c.username, app_user.c.role, app_user.c.display_name).where(
             app_user.c.username == username, app_user.c.is_active.is_(True)
         )
     ).first()
-    return Actor(username=row.username, role=row.role) if row else None
+    return Actor(username=row.username, role=row.role, display_name=row.display_name) if row else None
 
 
 def actor_for_email(conn: Connection, email: str | None) -> Actor | None:
@@ -214,11 +214,11 @@ def actor_for_email(conn: Connection, email: str | None) -> Actor | None:
     if not mail:
         return None
     row = conn.execute(
-        select(app_user.c.username, app_user.c.role).where(
+        select(app_user.c.username, app_user.c.role, app_user.c.display_name).where(
             func.lower(app_user.c.email) == mail, app_user.c.is_active.is_(True)
         )
     ).first()
-    return Actor(username=row.username, role=row.role) if row else None
+    return Actor(username=row.username, role=row.role, display_name=row.display_name) if row else None
 
 
 def _other_active_admins(conn: Connection, user_id: int) -> int:

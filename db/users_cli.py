@@ -11,6 +11,7 @@ import argparse
 import getpass
 import sys
 
+from db.access import ROLE_DESCRIPTIONS
 from db.models import ROLES
 
 
@@ -155,14 +156,15 @@ def register(sub, command) -> None:
 
     add = sub_command("add", cmd_add, "Add a user (the first user must be an admin).")
     add.add_argument("username")
-    add.add_argument("--role", choices=ROLES, required=True)
+    roles_help = "; ".join(f"{role}: {what}" for role, what in ROLE_DESCRIPTIONS.items())
+    add.add_argument("--role", choices=ROLES, required=True, help=roles_help)
     add.add_argument("--display-name", help="shown in the app (default: the username)")
     add.add_argument("--email", help="needed for sign-in through the identity provider")
     password_option(add)
     sub_command("list", cmd_list, "List users (never their passwords).")
     role = sub_command("set-role", cmd_set_role, "Change a user's role.")
     role.add_argument("username")
-    role.add_argument("role", choices=ROLES)
+    role.add_argument("role", choices=ROLES, help=roles_help)
     deactivate = sub_command("deactivate", cmd_deactivate, "Stop a user from signing in; signs them out.")
     deactivate.add_argument("username")
     activate = sub_command("activate", cmd_activate, "Let a deactivated user sign in again.")

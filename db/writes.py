@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 
 from db import audit, contact_match, engine
-from db.access import Actor, require
+from db.access import EDITS_RECORDS, Actor, require
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
@@ -283,7 +283,7 @@ def _result(tables: set[str], record_id: int, changed: tuple[str, ...], customer
 def create_customer(
     conn: Connection, *, actor: Actor, data: Mapping[str, object], today: dt.date | None = None
 ) -> WriteResult:
-    require(actor, "editor", action="create customers")
+    require(actor, EDITS_RECORDS, action="create customers")
     clean = validate_customer(_editable(data, CUSTOMER_FIELDS), today=today)
     with transaction(conn):
         _check_unique(conn, clean)
@@ -310,7 +310,7 @@ def update_customer(
     today: dt.date | None = None,
 ) -> WriteResult:
     """Write the fields of `changes` that differ from the row; Conflict if the row moved on."""
-    require(actor, "editor", action="edit customers")
+    require(actor, EDITS_RECORDS, action="edit customers")
     changes = _editable(changes, CUSTOMER_FIELDS)
     to_check = dict(changes)
     if "Postal_Code" in to_check and "Country" not in to_check:
@@ -350,7 +350,7 @@ def set_account_status(
 
 def delete_customer(conn: Connection, *, actor: Actor, customer_id: int, confirm: str) -> WriteResult:
     """Delete a customer with their preferences and segments; `confirm` must equal their Email."""
-    require(actor, "editor", action="delete customers")
+    require(actor, EDITS_RECORDS, action="delete customers")
     with transaction(conn):
         current = _locked_row(conn, customer_info, customer_id, what="customer")
         if (confirm or "").strip() != current["Email"]:
@@ -404,7 +404,7 @@ def _channel_taken(conn: Connection, customer_id: int, channel: str, *, except_i
 def add_preference(
     conn: Connection, *, actor: Actor, customer_id: int, data: Mapping[str, object]
 ) -> WriteResult:
-    require(actor, "editor", action="edit preferences")
+    require(actor, EDITS_RECORDS, action="edit preferences")
     clean = validate_preference(_editable(data, PREFERENCE_FIELDS))
     with transaction(conn):
         _locked_row(conn, customer_info, customer_id, what="customer")  # serialises channel checks
@@ -432,7 +432,7 @@ def update_preference(
     original: Mapping[str, object],
     changes: Mapping[str, object],
 ) -> WriteResult:
-    require(actor, "editor", action="edit preferences")
+    require(actor, EDITS_RECORDS, action="edit preferences")
     clean = validate_preference(_editable(changes, PREFERENCE_FIELDS), partial=True)
     with transaction(conn):
         current = _locked_row(conn, customer_preferences, preference_id, what="preference")
@@ -462,7 +462,7 @@ def update_preference(
 
 
 def delete_preference(conn: Connection, *, actor: Actor, preference_id: int) -> WriteResult:
-    require(actor, "editor", action="delete preferences")
+    require(actor, EDITS_RECORDS, action="delete preferences")
     with transaction(conn):
         current = _locked_row(conn, customer_preferences, preference_id, what="preference")
         conn.execute(
@@ -486,7 +486,7 @@ def delete_preference(conn: Connection, *, actor: Actor, preference_id: int) -> 
 def add_segment(
     conn: Connection, *, actor: Actor, customer_id: int, data: Mapping[str, object]
 ) -> WriteResult:
-    require(actor, "editor", action="edit segments")
+    require(actor, EDITS_RECORDS, action="edit segments")
     clean = validate_segment(_editable(data, SEGMENT_FIELDS))
     with transaction(conn):
         _locked_row(conn, customer_info, customer_id, what="customer")
@@ -513,7 +513,7 @@ def update_segment(
     original: Mapping[str, object],
     changes: Mapping[str, object],
 ) -> WriteResult:
-    require(actor, "editor", action="edit segments")
+    require(actor, EDITS_RECORDS, action="edit segments")
     clean = validate_segment(_editable(changes, SEGMENT_FIELDS), partial=True)
     with transaction(conn):
         current = _locked_row(conn, customer_segments, segment_id, what="segment")
@@ -540,7 +540,7 @@ def update_segment(
 
 
 def delete_segment(conn: Connection, *, actor: Actor, segment_id: int) -> WriteResult:
-    require(actor, "editor", action="delete segments")
+    require(actor, EDITS_RECORDS, action="delete segments")
     with transaction(conn):
         current = _locked_row(conn, customer_segments, segment_id, what="segment")
         customer_id = current["Customer_ID"]

@@ -7,6 +7,7 @@ from dashboard import audience_data, audience_ui, auth, export, filters
 from dashboard.audience_ui import ARROW, OPEN_KEY, PRIORITIES, SOURCE_KEY, K
 from dashboard.guard import through_app
 from dashboard.style import number
+from db.access import USES_AUDIENCES
 from db.audiences import EXPORT_COLUMNS, REASON_LABELS, AudienceError
 from db.models import CHANNELS
 
@@ -15,7 +16,7 @@ through_app()
 actor = auth.current_actor()
 if actor is None:
     st.stop()
-can_export = actor.can("editor")
+can_export = actor.can(USES_AUDIENCES)
 
 f = filters.sidebar()
 audience_ui.init_state()
@@ -132,10 +133,13 @@ with right:
     )
     st.dataframe(reasons, hide_index=True, key="aud-reasons")
 
-# --- save and export (editors and admins) --------------------------------------------------
+# --- save and export (marketers and up) -----------------------------------------------------
 saved_here = opened if opened is not None and audience_ui.same_audience(opened["definition"], d) else None
 if not can_export:
-    st.info("Viewers see the counts only: saving audiences and exporting contact lists need the editor role.")
+    st.info(
+        "Viewers see the counts only: saving audiences and exporting contact lists need the "
+        f"{USES_AUDIENCES} role."
+    )
     st.stop()
 
 st.subheader("Export, one list per channel")
@@ -148,7 +152,9 @@ for col, ch in zip(cols, d.priority, strict=True):
     n = counts["assigned"][ch]
     col.download_button(
         f"{ch} list ({number(n)})",
-        data=audience_data.exporter(d, ch, actor=actor, audience_id=saved_here["id"] if saved_here else None),
+        data=audience_data.exporter(
+            d, ch, actor=actor, audience_id=saved_here["id"] if saved_here else None, page="Audiences"
+        ),
         file_name=export.file_name(f"audience {saved_here['name'] if saved_here else 'unsaved'} {ch}"),
         mime="text/csv",
         key=f"aud-export-{ch}",

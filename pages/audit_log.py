@@ -1,4 +1,4 @@
-"""Audit log: every change, who made it and when (admins only)."""
+"""Audit log: every change and every export of personal data, who did it and when (admins only)."""
 
 import datetime as dt
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import auth, resources
 from db import audit_query
+from db.audit import ACTION_FILTER_LABELS
 
 actor = auth.current_actor()
 if actor is None or not actor.can("admin"):
@@ -14,7 +15,10 @@ if actor is None or not actor.can("admin"):
     st.stop()
 
 st.title("Audit log")
-st.caption("Every change to customers, preferences, segments and users, newest first.")
+st.caption(
+    "Every change to customers, preferences, segments and users, and every download of personal data "
+    "(customer list, contact lists, tables of customers, this log), newest first."
+)
 
 with resources.engine().connect() as conn:
     choices = audit_query.options(conn, actor=actor)
@@ -26,7 +30,14 @@ customer_id = c2.number_input(
 )
 tables = c3.multiselect("Table", choices["tables"])
 dates = c4.date_input("Date range", value=(), max_value=dt.date.today(), format="YYYY-MM-DD")
-actions = st.pills("Action", choices["actions"], selection_mode="multi")
+action_choices = [*ACTION_FILTER_LABELS, *(a for a in choices["actions"] if a not in ACTION_FILTER_LABELS)]
+actions = st.pills(
+    "Action",
+    action_choices,
+    selection_mode="multi",
+    format_func=lambda a: ACTION_FILTER_LABELS.get(a, a),
+    key="audit_actions",
+)
 
 f = audit_query.AuditFilter(
     usernames=tuple(usernames),
@@ -46,9 +57,10 @@ cursors = st.session_state["audit_cursors"]
 with resources.engine().connect() as conn:
     page = audit_query.query(conn, actor=actor, f=f, before=cursors[-1], limit=100)
 
-st.write(f"{page.total:,} change(s) match · page {len(cursors)}")
+st.write(f"{page.total:,} {'entry matches' if page.total == 1 else 'entries match'} · page {len(cursors)}")
 # Blank cells rather than "None" (a missing customer, old value, ...): IDs as text, gaps as "".
-shown = page.rows.copy()
+# An export's row says in words what the file held.
+shown = audit_query.readable(page.rows)
 for col in ("record_id", "customer_id"):
     shown[col] = [("" if pd.isna(v) else str(int(v))) for v in shown[col]]
 for col in ("field", "old_value", "new_value", "table_name", "username", "action"):
@@ -64,9 +76,9 @@ st.dataframe(
         "table_name": "Table",
         "record_id": st.column_config.TextColumn("Record"),
         "customer_id": st.column_config.TextColumn("Customer"),
-        "field": "Field",
+        "field": "Field or file",
         "old_value": "Old value",
-        "new_value": "New value",
+        "new_value": "New value or what the file held",
     },
 )
 
@@ -80,8 +92,9 @@ if b2.button("Older", disabled=page.next_before is None, icon=":material/arrow_f
 
 
 def export() -> str:
+    """On the click: the CSV, and its own audit row (the log holds personal data)."""
     with resources.engine().connect() as conn:
-        return "".join(audit_query.export_csv(conn, actor=actor, f=f))
+        return audit_query.export_text(conn, actor=actor, f=f, page="Audit log")
 
 
 b3.download_button(

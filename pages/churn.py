@@ -78,4 +78,4 @@ else:
         },
         height=420,
     )
-    export.download_csv(top, name="Top high-risk customers", key="csv-ch-top")
+    export.download_csv(top, name="Top high-risk customers", key="csv-ch-top", page="Churn risk", f=f)

@@ -8,11 +8,13 @@ from dashboard import auth, forms
 from dashboard import formatting as fmt
 from dashboard import records_data as rd
 from dashboard.style import indian_digits
+from db.access import EDITS_RECORDS
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
     st.stop()
-can_edit = actor.can("editor")
+can_edit = actor.can(EDITS_RECORDS)
+masked = not actor.sees_personal_data  # a marketer sees a viewer's masking here
 st.title("Customer 360")
 forms.show_flash()
 
@@ -27,7 +29,7 @@ if customer_id is None:
         st.error(f"“{fmt.literal(raw)}” is not a customer ID: it must be a whole number such as 123.")
     st.stop()
 
-record = rd.customer_360(customer_id, masked=not can_edit)
+record = rd.customer_360(customer_id, masked=masked)
 if record is None:
     st.error(f"There is no customer with ID {customer_id} (it may have been deleted).")
     st.markdown("[Back to the customer list](customers)")
@@ -39,7 +41,7 @@ st.caption(
     f"Customer #{customer_id} · {fmt.literal(p.get('Account_Status'))}"
     f" · joined {fmt.value(p.get('Join_Date'))}"
 )
-if not can_edit:
+if masked:
     st.caption(":material/lock: Personal data is masked for your role.")
 
 # --- summary -------------------------------------------------------------------------------
@@ -57,8 +59,8 @@ PROFILE_ROWS = [
     ("Email", "Email"),
     ("Phone", "Phone"),
     ("Gender", "Gender"),
-    ("Date of birth" if can_edit else "Age", "Date_of_Birth"),
-    ("Age", "Age") if can_edit else None,
+    ("Age" if masked else "Date of birth", "Date_of_Birth"),
+    None if masked else ("Age", "Age"),
     ("City", "City"),
     ("State", "State"),
     ("Country", "Country"),

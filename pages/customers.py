@@ -11,7 +11,7 @@ from dashboard import records_data as rd
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
     st.stop()
-masked = not actor.can("editor")
+masked = not actor.sees_personal_data  # viewers and marketers
 st.title("Customer list")
 
 f = rd.current_filter()
@@ -103,7 +103,7 @@ prev_col.button("Previous", on_click=_previous, disabled=len(stack) == 1, icon="
 next_col.button("Next", on_click=_next, disabled=page.next_after is None, icon=":material/chevron_right:")
 export_col.download_button(
     f"Export {page.total_label} rows as CSV" + (" (masked)" if masked else ""),
-    data=rd.export_csv(f, query=query, masked=masked),
+    data=rd.export_csv(f, query=query, actor=actor, page="Customer list"),
     file_name="customers.csv",
     mime="text/csv",
     icon=":material/download:",

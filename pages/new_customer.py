@@ -4,13 +4,14 @@ import streamlit as st
 
 from dashboard import auth, forms
 from dashboard import records_data as rd
+from db.access import EDITS_RECORDS
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
     st.stop()
 st.title("New customer")
-if not actor.can("editor"):
-    st.error("Adding customers needs the editor role.", icon=":material/lock:")
+if not actor.can(EDITS_RECORDS):
+    st.error(f"Adding customers needs the {EDITS_RECORDS} role.", icon=":material/lock:")
     st.stop()
 
 forms.show_flash()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import auth, resources
 from db import users
-from db.access import PermissionDenied
+from db.access import ROLE_DESCRIPTIONS, PermissionDenied
 from db.models import ROLES
 
 actor = auth.current_actor()
@@ -13,10 +13,7 @@ if actor is None or not actor.can("admin"):
     st.stop()
 
 st.title("Users")
-st.caption(
-    "Viewers see dashboards and customers with personal data masked; editors see everything and edit; "
-    "admins also manage users, import CSV files and read the audit log."
-)
+st.caption("Roles: " + "; ".join(f"{role}: {what}" for role, what in ROLE_DESCRIPTIONS.items()) + ".")
 
 
 def run(fn, done: str, **kwargs) -> None:

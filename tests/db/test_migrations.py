@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from db.__main__ import main
@@ -108,3 +109,30 @@ def test_upgrade_adopts_a_database_that_already_has_the_customer_tables(fresh_en
         assert differences(conn) == []
         names = {ix["name"] for ix in inspect(conn).get_indexes("Customer_Info")}
     assert {"their_city", "their_unique_email", "their_unique_phone"} <= names
+
+
+def test_0007_allows_the_marketer_role_and_its_downgrade_makes_marketers_viewers(fresh_engine):
+    from alembic import command
+    from sqlalchemy import exc, insert, select, update
+
+    from db.migrate import alembic_config
+    from db.models import AppUser
+
+    app_user = AppUser.__table__
+    row = {"display_name": "M", "is_active": True, "failed_logins": 0}
+    upgrade(fresh_engine, revision="0006")
+    with fresh_engine.begin() as conn:
+        conn.execute(insert(app_user).values(username="mara", role="viewer", **row))
+    upgrade(fresh_engine)
+    with fresh_engine.begin() as conn:
+        conn.execute(update(app_user).values(role="marketer"))
+    with pytest.raises(exc.DBAPIError), fresh_engine.begin() as conn:
+        conn.execute(insert(app_user).values(username="bob", role="boss", **row))
+
+    command.downgrade(alembic_config(fresh_engine), "0006")
+    with fresh_engine.connect() as conn:
+        assert conn.execute(select(app_user.c.role)).scalars().all() == ["viewer"]
+    with pytest.raises(exc.DBAPIError), fresh_engine.begin() as conn:
+        conn.execute(insert(app_user).values(username="bob", role="marketer", **row))
+    upgrade(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()

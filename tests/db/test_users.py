@@ -118,6 +118,14 @@ def test_deactivated_user_cannot_sign_in_and_is_dropped(conn, root):
     assert users.authenticate(conn, username="vic", password=PW, now=T0) == Actor("vic", "viewer")
 
 
+def test_the_actor_carries_the_display_name_but_is_the_same_actor_without_it(conn, root):
+    add(conn, "mara", "marketer")  # display name "Mara"
+    fresh = users.get_active_actor(conn, "mara")
+    signed_in = users.authenticate(conn, username="mara", password=PW, now=T0)
+    assert fresh.display_name == signed_in.display_name == "Mara"
+    assert fresh == signed_in == Actor("mara", "marketer") and hash(fresh) == hash(Actor("mara", "marketer"))
+
+
 def test_set_role_and_last_admin_guard(conn, root):
     add(conn, "ed", "editor")
     users.set_role(conn, actor=ADMIN, username="ed", role="viewer")

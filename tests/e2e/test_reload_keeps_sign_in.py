@@ -36,7 +36,7 @@ def test_reload_keeps_sign_in_until_sign_out(server_factory, new_page):
     ui.wait_ready(page)
     expect(page.locator(SIDEBAR_NAV)).to_be_visible()
     expect(page.get_by_role("heading", name="Customer list").first).to_be_visible()
-    expect(page.get_by_text("Signed in as eddie")).to_be_visible()
+    expect(page.get_by_text("Signed in as Eddie")).to_be_visible()  # the display name
     ui.assert_no_exception(page)
 
     # A second tab of the same browser is signed in too.

@@ -9,7 +9,7 @@ from db.migrate import upgrade
 from db.users import create_user
 
 PASSWORD = "correct horse battery"
-USERS = {"ada": "admin", "eddie": "editor", "vera": "viewer"}
+USERS = {"ada": "admin", "eddie": "editor", "mara": "marketer", "vera": "viewer"}
 
 
 def prepare_with_users(url: str, *, customers: int = 2000) -> None:

@@ -46,3 +46,20 @@ def app_env(demo_url, analytics_dir, monkeypatch):
     yield demo_url
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """What a click on each st.download_button of the runs would download, by the button's element
+    id: its deferred `data=` callable (AppTest has no server that a browser would ask for it)."""
+    from streamlit.elements.widgets import button
+
+    found = {}
+    original = button.marshall_file
+
+    def capture(coordinates, data, proto, *args, **kwargs):
+        found[proto.id] = data
+        return original(coordinates, data, proto, *args, **kwargs)
+
+    monkeypatch.setattr(button, "marshall_file", capture)
+    return found

@@ -25,7 +25,7 @@ from tests.security.conftest import (  # noqa: F401 - fixtures
 APP_PAGES = __import__("ast").literal_eval(
     (ROOT / "streamlit_app.py").read_text().split("PAGES = ", 1)[1].split("\n]\n", 1)[0] + "\n]"
 )
-ROLES = ("viewer", "editor", "admin")
+ROLES = tuple(ROLE_RANK)  # viewer, marketer, editor, admin
 CASES = [(role, path, least) for role in ROLES for (_, path, _, _, least) in APP_PAGES]
 
 

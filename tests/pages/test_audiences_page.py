@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "audiences.py")
 EDITOR = Actor("eddie", "editor")
 VIEWER = Actor("vera", "viewer")
+MARKETER = Actor("mara", "marketer")
 
 
 def run(actor: Actor | None, **params) -> AppTest:
@@ -74,6 +75,14 @@ def test_viewer_sees_counts_only(app_env):
     assert not at.get("download_button")
     assert not at.get("form")
     assert any("Viewers see the counts only" in i.value for i in at.info)
+
+
+def test_marketer_may_export_and_save(app_env):
+    at = run(MARKETER)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert [lbl.split(" ")[0] for lbl in labels] == list(AudienceDefinition().priority)
+    assert at.get("form")
+    assert not any("Viewers see the counts only" in i.value for i in at.info)
 
 
 def test_signed_out_shows_nothing(app_env):

@@ -25,6 +25,7 @@ PASSWORD = "correct horse battery"
 ACTORS = {
     "admin": Actor("ada", "admin"),
     "editor": Actor("eddie", "editor"),
+    "marketer": Actor("mara", "marketer"),
     "viewer": Actor("vera", "viewer"),
 }
 __all__ = ["ACTORS", "PASSWORD", "PRIYA", "ROOT", "SCRIPT_NAME"]
@@ -37,7 +38,7 @@ def _cheap_hashes(cheap_hashes):
 
 @pytest.fixture(scope="session")
 def app_template(tmp_path_factory):
-    """200 demo customers + Priya + the <script> customer, and ada/eddie/vera (admin/editor/viewer)."""
+    """200 demo customers + Priya + the <script> customer, and one user per role (ACTORS)."""
     path = tmp_path_factory.mktemp("security_template") / "template.db"
     ids = build_template(path)
     engine = make_engine(f"sqlite:///{path}")

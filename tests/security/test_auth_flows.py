@@ -124,6 +124,26 @@ def test_role_change_applies_on_next_request(app_db):
     assert "pages/new_customer.py" not in registered_pages(at)
 
 
+DISPLAY_NAME = "**Big** [phish](https://evil.example) <b>x</b> :material/warning: :red[Ada]"
+
+
+@pytest.mark.parametrize(("display_name", "shown"), [(None, "mara"), (DISPLAY_NAME, DISPLAY_NAME)])
+def test_sidebar_shows_the_display_name_as_plain_text(app_db, display_name, shown):
+    """The display name (the username when it is empty) as plain text: no Markdown, link, HTML or
+    icon from it."""
+    url, _ = app_db
+    _with_conn(
+        url,
+        lambda c: c.execute(
+            app_user.update().where(app_user.c.username == "mara").values(display_name=display_name or "")
+        ),
+    )
+    at = whole_app("marketer")
+    assert not at.exception, at.exception
+    assert [t.value for t in at.sidebar.text] == [f"Signed in as {shown} · marketer"]
+    assert "evil.example" not in " ".join(str(m.value) for m in at.get("markdown") + at.get("caption"))
+
+
 def test_sign_out_forgets_the_session(app_db):
     at = whole_app("admin")
     at.session_state["cl.query"] = "left over"
