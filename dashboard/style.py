@@ -124,6 +124,13 @@ def delta_text(current: int | None, previous: int | None, *, relative: bool = Tr
     if current is None or previous is None:
         return None
     diff = current - previous
+    if not diff:
+        return "±0 vs last month"
     if previous and relative:
         return f"{diff:+,d} ({diff / previous:+.0%}) vs last month"
     return f"{diff:+,d} vs last month"
+
+
+def delta_look(current: int | None, previous: int | None) -> dict:
+    """st.metric options: no change is grey and has no arrow (never a green "up" for ±0)."""
+    return {"delta_color": "off", "delta_arrow": "off"} if current == previous else {}

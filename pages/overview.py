@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, data, filters, kpi
-from dashboard.style import delta_text, number
+from dashboard.style import delta_look, delta_text, number
 
 if auth.current_actor() is None:
     st.stop()
@@ -23,6 +23,7 @@ row1[2].metric(
     "New this month",
     number(k["new_this_month"]),
     delta=delta_text(k["new_this_month"], k["new_last_month"], relative=False),
+    **delta_look(k["new_this_month"], k["new_last_month"]),
     help="Customers who joined this month up to today; the change compares with the same days of last "
     f"month ({number(k['new_last_month'])} customers).",
     border=True,

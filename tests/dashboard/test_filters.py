@@ -99,10 +99,21 @@ def test_number_formats(fn, value, text):
 
 @pytest.mark.parametrize(
     ("current", "previous", "text"),
-    [(82, 137, "-55 (-40%) vs last month"), (10, 0, "+10 vs last month"), (5, None, None)],
+    [
+        (82, 137, "-55 (-40%) vs last month"),
+        (10, 0, "+10 vs last month"),
+        (5, None, None),
+        (0, 0, "±0 vs last month"),
+        (7, 7, "±0 vs last month"),
+    ],
 )
 def test_delta_text(current, previous, text):
     assert style.delta_text(current, previous) == text
+
+
+@pytest.mark.parametrize(("current", "previous", "grey"), [(0, 0, True), (7, 7, True), (8, 7, False)])
+def test_no_change_is_grey_without_an_arrow(current, previous, grey):
+    assert (style.delta_look(current, previous) == {"delta_color": "off", "delta_arrow": "off"}) is grey
 
 
 @pytest.mark.parametrize(
