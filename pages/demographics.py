@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data, filters
 from dashboard.style import number
+from db.analytics.metrics import AGE_BANDS, UNKNOWN
 
 if auth.current_actor() is None:
     st.stop()
@@ -23,7 +24,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     ages = data.age_gender(f)
     filters.chart(charts.age_gender(ages), ages, key="dm-age", drill=("genders",))
-    st.caption("Age bands 18-24, 25-34, 35-44, 45-54, 55-64, 65+ from Customer_Info.Age.")
+    st.caption(f"Age bands {', '.join(AGE_BANDS)} by the age on the customer's record; no age: {UNKNOWN}.")
 with right:
     filters.chart(charts.gender_mix(genders), genders, key="dm-gender", drill=("genders",))
 
