@@ -20,6 +20,7 @@ from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS,
 
 # Human labels, used at the start of every message (the UI may use them as field labels too).
 LABELS = {
+    "Customer_ID": "Customer ID",
     "Customer_Name": "Name",
     "Email": "Email",
     "Phone": "Phone",

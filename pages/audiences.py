@@ -10,6 +10,7 @@ from dashboard.style import number
 from db.access import USES_AUDIENCES
 from db.audiences import EXPORT_COLUMNS, REASON_LABELS, AudienceError
 from db.models import CHANNELS
+from db.validation import LABELS
 
 through_app()
 
@@ -115,7 +116,7 @@ with left:
                 "Channel": ch,
                 "Reachable on it": counts["reachable_on"][ch],
                 "Assigned to it": counts["assigned"][ch],
-                "Columns exported": ", ".join(EXPORT_COLUMNS[ch]),
+                "Columns exported": ", ".join(LABELS.get(c, c) for c in EXPORT_COLUMNS[ch]),
             }
             for ch in d.priority
         ]
