@@ -12,17 +12,8 @@ import streamlit as st
 from dashboard import auth, resources
 from dashboard.cache import invalidate
 from db import exports
+from db.csv_cells import neutralise
 from db.filters import CustomerFilter
-
-# A cell starting with one of these is read as a formula by Excel / LibreOffice / Sheets.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -317,6 +317,6 @@ def import_commit(plan, *, actor: Actor, all_or_nothing: bool):
 
 def error_report_csv(errors: pd.DataFrame) -> bytes:
     """The dry run's per-row error report as CSV, cells neutralised against formula injection."""
-    from db.csv_io import neutralise
+    from db.csv_cells import neutralise
 
     return errors.map(neutralise).to_csv(index=False).encode("utf-8")

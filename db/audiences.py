@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -22,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from db import audit, exports
 from db.access import USES_AUDIENCES, Actor, require
-from db.csv_io import neutralise
+from db.csv_cells import neutralise
 from db.filters import CustomerFilter
 from db.models import CHANNELS, SavedAudience
 from db.validation import normalize_phone
@@ -159,16 +158,12 @@ def decode(
 
 # --- exports ----------------------------------------------------------------------------------
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-
 
 def _cell(name: str, value) -> object:
     if value is None:
         return ""
     if name == "Phone":
         value = normalize_phone(value) or value
-        if _E164.fullmatch(str(value)):
-            return value  # '+' and digits only: a number to a spreadsheet, never a formula to run
     return neutralise(value) if isinstance(value, str) else value
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from db import exports
 from db.access import Actor, require
 from db.audit import ACTION_LABELS, AUDIT_COLUMNS, EXPORT, audit_log
+from db.csv_cells import neutralise
 from db.filters import FILTER_LABELS
 
 COLUMNS = ["id", *AUDIT_COLUMNS]
@@ -117,13 +118,6 @@ def options(conn: Connection, *, actor: Actor) -> dict[str, list[str]]:
     return out
 
 
-def _neutralise(value):
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_csv(conn: Connection, *, actor: Actor, f: AuditFilter, chunk_size: int = 5000) -> Iterator[str]:
     """The filtered audit log as CSV text chunks, header first, newest first, keyset-paged."""
     require(actor, "admin", action="export the audit log")
@@ -137,7 +131,7 @@ def export_csv(conn: Connection, *, actor: Actor, f: AuditFilter, chunk_size: in
             stmt = stmt.where(cond)
         rows = conn.execute(stmt).all()
         for r in rows:
-            writer.writerow([_neutralise("" if v is None else v) for v in r])
+            writer.writerow([neutralise("" if v is None else v) for v in r])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

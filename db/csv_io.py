@@ -33,6 +33,7 @@ from sqlalchemy import Connection, func, select, update
 
 from db import audit, filters, masking, records
 from db.access import Actor, require
+from db.csv_cells import neutralise
 from db.current_segment import current_segment
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
@@ -55,7 +56,6 @@ from db.writes import transaction
 MAX_BYTES = 50 * 1024 * 1024
 LOOKUP_BATCH = 500
 ERROR_COLUMNS = ["file", "row", "field", "rule"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ci = customer_info.c
 cs = current_segment().c
@@ -66,13 +66,6 @@ class ImportRejected(Exception):
 
 
 # --- export ----------------------------------------------------------------------------------
-
-
-def neutralise(value):
-    """A text cell starting with = + - @ (or tab/CR) gets a leading apostrophe; others unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 EXPORT_COLUMNS = tuple(c.name for c in customer_info.columns) + (
