@@ -19,6 +19,7 @@ import streamlit as st
 
 from dashboard import data, export, freshness
 from dashboard.charts import NO_MATCH
+from db import formats
 from db.analytics.metrics import ALL_RISK_BANDS
 from db.filters import CustomerFilter
 from db.models import ACCOUNT_STATUSES, CATEGORIES, ENGAGEMENT_LEVELS, GENDERS
@@ -209,7 +210,7 @@ def sidebar() -> CustomerFilter:
                 min_value=dates[0] if dates else None,
                 max_value=dates[1] if dates else None,
                 key=st.session_state[_W_JOINED_KEY],
-                format="DD/MM/YYYY",
+                format=formats.INPUT_DATE,
                 **common,
             )
         with st.expander("Current segment", expanded=True):

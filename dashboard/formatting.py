@@ -9,6 +9,7 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboard.style import indian_digits
+from db import formats
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
@@ -40,13 +41,11 @@ def link_to_customer(customer_id: int, label: str | None = None) -> None:
 
 
 def value(v: object) -> str:
-    """A profile value for display (dates ISO, money with two decimals, empty as a dash)."""
+    """A profile value for display (dates as 1 Dec 2026, money with two decimals, empty as a dash)."""
     if v is None or (isinstance(v, float) and v != v):
-        return "—"
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
+        return formats.MISSING
     if isinstance(v, dt.date):
-        return v.isoformat()
+        return formats.date_text(v)
     if isinstance(v, Decimal):
         return f"{v:,.2f}"
     if isinstance(v, bool):

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import streamlit as st
 
-from db import validation
+from db import formats, validation
 from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS, GENDERS
 
 # Editable columns and their labels (the schema's column names are the keys everywhere);
@@ -251,7 +251,7 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
             value=_date(initial.get("Date_of_Birth")),
             min_value=OLDEST_BIRTH,
             max_value=today,
-            format="YYYY-MM-DD",
+            format=formats.INPUT_DATE,
             key=f"{k}.Date_of_Birth",
             help="Age is computed from it (18 to 120).",
         )
@@ -287,7 +287,7 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
             value=_date(initial.get("Join_Date")) or today,
             min_value=OLDEST_BIRTH,
             max_value=today,
-            format="YYYY-MM-DD",
+            format=formats.INPUT_DATE,
             key=f"{k}.Join_Date",
         )
         _field_error(state, "Join_Date")

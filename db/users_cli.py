@@ -11,6 +11,7 @@ import argparse
 import getpass
 import sys
 
+from db import formats
 from db.access import ROLE_DESCRIPTIONS
 from db.models import ROLES
 
@@ -83,10 +84,11 @@ def cmd_list(args) -> int:
         print("no users yet: add the first administrator with `python -m db users add NAME --role admin`")
         return 0
     shown = frame.assign(
-        email=frame["email"].fillna(""),
+        display_name=frame["display_name"].map(lambda v: v or formats.MISSING),
+        email=frame["email"].map(lambda v: v or formats.MISSING),
         is_active=frame["is_active"].map({True: "active", False: "deactivated"}),
         locked=frame["locked"].map({True: "locked", False: ""}),
-        last_login_at=frame["last_login_at"].astype(str).replace({"NaT": "", "None": ""}),
+        last_login_at=frame["last_login_at"].map(formats.date_text),
     )[["username", "display_name", "email", "role", "is_active", "locked", "last_login_at"]]
     print(shown.to_string(index=False))
     return 0

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth, resources
 from db import audit_query
 from db.audit import ACTION_FILTER_LABELS
+from db.formats import COLUMN_DATETIME, INPUT_DATE
 
 actor = auth.current_actor()
 if actor is None or not actor.can("admin"):
@@ -29,7 +30,7 @@ customer_id = c2.number_input(
     "Customer ID", min_value=1, step=1, value=None, placeholder="All", help="Empty: all customers"
 )
 tables = c3.multiselect("Table", choices["tables"])
-dates = c4.date_input("Date range", value=(), max_value=dt.date.today(), format="YYYY-MM-DD")
+dates = c4.date_input("Date range", value=(), max_value=dt.date.today(), format=INPUT_DATE)
 action_choices = [*ACTION_FILTER_LABELS, *(a for a in choices["actions"] if a not in ACTION_FILTER_LABELS)]
 actions = st.pills(
     "Action",
@@ -70,7 +71,7 @@ st.dataframe(
     hide_index=True,
     column_config={
         "id": None,
-        "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+        "at": st.column_config.DatetimeColumn("When", format=COLUMN_DATETIME),
         "username": "User",
         "action": "Action",
         "table_name": "Table",

@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard import records_data as rd
 from dashboard.style import indian_digits
 from db.access import EDITS_RECORDS
+from db.formats import COLUMN_DATETIME
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
@@ -197,7 +198,7 @@ with tabs["Segments"]:
                 "Segment_Name": "Segment",
                 "Segment_Category": "Category",
                 "Engagement_Level": "Engagement",
-                "Last_Updated": st.column_config.DatetimeColumn("Last updated", format="YYYY-MM-DD HH:mm"),
+                "Last_Updated": st.column_config.DatetimeColumn("Last updated", format=COLUMN_DATETIME),
                 "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="%.2f"),
                 "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
             },
@@ -257,7 +258,7 @@ with tabs["History"]:
             hide_index=True,
             width="stretch",
             column_config={
-                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+                "at": st.column_config.DatetimeColumn("When", format=COLUMN_DATETIME),
                 "username": "By",
                 "action": "Action",
                 "table_name": "Table",

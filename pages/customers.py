@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard import formatting as fmt
 from dashboard import records_data as rd
+from db.formats import COLUMN_DATE
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
@@ -79,7 +80,7 @@ else:
             "Phone": st.column_config.TextColumn("Phone", width=110),
             "City": st.column_config.TextColumn("City", width=104),
             "Account_Status": st.column_config.TextColumn("Status", width=80),
-            "Join_Date": st.column_config.DateColumn("Joined", width=84),
+            "Join_Date": st.column_config.DateColumn("Joined", format=COLUMN_DATE, width=84),
             "Segment_Category": st.column_config.TextColumn("Segment", width=70),
             "Risk_Score": st.column_config.NumberColumn("Risk", format="%.1f", width=48),
         },

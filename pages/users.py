@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import auth, resources
 from db import users
 from db.access import ROLE_DESCRIPTIONS, PermissionDenied
+from db.formats import COLUMN_DATETIME, MISSING
 from db.models import ROLES
 
 actor = auth.current_actor()
@@ -31,8 +32,8 @@ def run(fn, done: str, **kwargs) -> None:
 with resources.engine().connect() as conn:
     table = users.list_users(conn, actor=actor)
 
-# Blank rather than "None" where a user has no email / display name.
-blanks = {c: table[c].astype(object).where(table[c].notna(), "") for c in ("display_name", "email")}
+# A dash rather than "None" where a user has no email / display name.
+blanks = {c: table[c].astype(object).where(table[c].notna(), MISSING) for c in ("display_name", "email")}
 st.dataframe(
     table.assign(**blanks),
     hide_index=True,
@@ -43,8 +44,8 @@ st.dataframe(
         "role": "Role",
         "is_active": st.column_config.CheckboxColumn("Active"),
         "locked": st.column_config.CheckboxColumn("Locked", help="15 minutes after 5 failed sign-ins"),
-        "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
-        "last_login_at": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD HH:mm"),
+        "created_at": st.column_config.DatetimeColumn("Created", format=COLUMN_DATETIME),
+        "last_login_at": st.column_config.DatetimeColumn("Last sign-in", format=COLUMN_DATETIME),
     },
 )
 

@@ -1,0 +1,27 @@
+"""How dates, times and missing values are written for people: one format everywhere (pages, CLI).
+
+1 Dec 2026, 14:05 and "—"; Streamlit's table columns take the same in moment.js notation, and its
+date pickers (which only know numeric orders) the Indian day/month/year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+MISSING = "—"
+COLUMN_DATE = "D MMM YYYY"  # st.column_config.DateColumn
+COLUMN_DATETIME = "D MMM YYYY, HH:mm"  # st.column_config.DatetimeColumn
+INPUT_DATE = "DD/MM/YYYY"  # st.date_input
+
+
+def date_text(value: object) -> str:
+    """1 Dec 2026 (a datetime shows its time too); "—" when there is none."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return MISSING
+    if isinstance(value, dt.datetime):
+        return f"{value.day} {value:%b %Y}, {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
