@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import phonenumbers
 
 MISSING = "—"
 COLUMN_DATE = "D MMM YYYY"  # st.column_config.DateColumn
@@ -25,3 +26,18 @@ def date_text(value: object) -> str:
     if isinstance(value, dt.date):
         return f"{value.day} {value:%b %Y}"
     return str(value)
+
+
+def phone_text(value: object) -> str:
+    """A phone as people read it: +91 66592 48672 for a valid stored number (in any format the
+    customer's systems keep it), else exactly as stored; "—" when there is none."""
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return MISSING
+    text = str(value)
+    try:
+        number = phonenumbers.parse(text, "IN")
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_valid_number(number):
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

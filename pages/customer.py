@@ -8,6 +8,7 @@ from dashboard import auth, forms
 from dashboard import formatting as fmt
 from dashboard import records_data as rd
 from dashboard.style import indian_digits
+from db import formats
 from db.access import EDITS_RECORDS
 from db.formats import COLUMN_DATETIME
 
@@ -72,7 +73,8 @@ PROFILE_ROWS = [
 ]
 cols = st.columns(3)
 for i, (label, field) in enumerate(r for r in PROFILE_ROWS if r):
-    cols[i % 3].markdown(f"**{label}**  \n{fmt.literal(fmt.value(p.get(field)))}")
+    shown = formats.phone_text(p.get(field)) if field == "Phone" else fmt.value(p.get(field))
+    cols[i % 3].markdown(f"**{label}**  \n{fmt.literal(shown)}")
 
 # --- tabs ----------------------------------------------------------------------------------
 st.markdown("#### Preferences")

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard import formatting as fmt
 from dashboard import records_data as rd
-from db.formats import COLUMN_DATE
+from db.formats import COLUMN_DATE, phone_text
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
@@ -52,6 +52,7 @@ if rows.empty:
     st.info("No customer matches. Try fewer filters or a shorter search.", icon=":material/search_off:")
 else:
     rows.insert(0, "Open", [fmt.customer_url(i) for i in rows["Customer_ID"]])
+    rows["Phone"] = rows["Phone"].map(phone_text)
     # Fits the ~820 px main area without scrolling: State is left to the CSV export, the join date
     # shows (instead of the status) only when the list is sorted by it.
     status_or_joined = "Join_Date" if sort == "Join_Date" else "Account_Status"
