@@ -80,6 +80,14 @@ def rows_for(
 
 
 ALL_FIELDS = "*"
+# audit_log.table_name in words (the Audit log page, a customer's history)
+TABLE_LABELS = {
+    "Customer_Info": "Customer",
+    "Customer_Preferences": "Preference",
+    "Customer_Segments": "Segment",
+    "app_user": "User",
+    "saved_audience": "Audience",
+}
 
 
 def create_row(

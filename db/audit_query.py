@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,9 +18,10 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from db import exports
 from db.access import Actor, require
-from db.audit import ACTION_LABELS, AUDIT_COLUMNS, EXPORT, audit_log
+from db.audit import ACTION_LABELS, ALL_FIELDS, AUDIT_COLUMNS, EXPORT, TABLE_LABELS, audit_log
 from db.csv_cells import neutralise
 from db.filters import FILTER_LABELS
+from db.validation import LABELS
 
 COLUMNS = ["id", *AUDIT_COLUMNS]
 
@@ -173,4 +175,32 @@ def readable(rows: pd.DataFrame) -> pd.DataFrame:
         ]
         out.loc[is_export, "new_value"] = [exports.describe(v, labels) for v in picked["new_value"]]
     out["action"] = out["action"].map(lambda a: ACTION_LABELS.get(a, a))
+    out["table_name"] = out["table_name"].map(lambda t: TABLE_LABELS.get(t, t))
+    fields = ~is_export
+    out["field"] = [_field_text(v) if f else v for v, f in zip(out["field"], fields, strict=True)]
+    for col in ("old_value", "new_value"):
+        out[col] = pd.Series(
+            [_value_text(v) if f else v for v, f in zip(out[col], fields, strict=True)],
+            index=out.index,
+            dtype=object,
+        )
     return out
+
+
+def _field_text(field):
+    return "All fields" if field == ALL_FIELDS else LABELS.get(field, field)
+
+
+def _value_text(value):
+    """A stored audit value for people: true/false as Yes/No, a whole record (JSON) as labelled
+    pairs, anything else as it is."""
+    if value in ("true", "false"):
+        return "Yes" if value == "true" else "No"
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            record = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(record, dict):
+            return "; ".join(f"{LABELS.get(k, k)}: {_value_text(v)}" for k, v in record.items())
+    return value

@@ -10,6 +10,7 @@ from dashboard import records_data as rd
 from dashboard.style import indian_digits
 from db import formats
 from db.access import EDITS_RECORDS
+from db.audit_query import readable as readable_history
 from db.formats import COLUMN_DATETIME
 
 actor = auth.current_actor()
@@ -256,7 +257,7 @@ with tabs["History"]:
         st.caption("No recorded changes yet (changes made through this app are recorded here).")
     else:
         st.dataframe(
-            hist.drop(columns=["id", "customer_id"], errors="ignore"),
+            readable_history(hist).drop(columns=["id", "customer_id"], errors="ignore"),
             hide_index=True,
             width="stretch",
             column_config={

@@ -24,3 +24,24 @@ from db.formats import MISSING, date_text
 )
 def test_date_text(value, text):
     assert date_text(value) == text
+
+
+def test_audit_rows_for_people():
+    from db.audit_query import readable
+
+    rows = pd.DataFrame(
+        {
+            "action": ["update", "create"],
+            "table_name": ["Customer_Preferences", "Customer_Info"],
+            "field": ["Marketing_Consent", "*"],
+            "old_value": ["true", None],
+            "new_value": ["false", '{"Customer_Name": "Asha Rao", "City": "Pune"}'],
+        }
+    )
+    out = readable(rows).fillna({"old_value": "-"})
+    assert out.to_dict("records") == [
+        {"action": "Change", "table_name": "Preference", "field": "Marketing consent", "old_value": "Yes",
+         "new_value": "No"},
+        {"action": "Create", "table_name": "Customer", "field": "All fields", "old_value": "-",
+         "new_value": "Name: Asha Rao; City: Pune"},
+    ]  # fmt: skip
