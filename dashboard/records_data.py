@@ -8,6 +8,7 @@ exactly the cached reads of the tables the write reports in WriteResult.tables.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -17,6 +18,7 @@ from dashboard import resources
 from dashboard.cache import cached, invalidate
 from db import masking
 from db.access import Actor
+from db.audit import ALL_FIELDS
 from db.filters import CustomerFilter
 
 PAGE_SIZE = 50
@@ -119,6 +121,7 @@ def customer_360(customer_id: int, *, masked: bool):
 # --- masking (viewers) ----------------------------------------------------------------
 
 MASKED_FIELDS = ("Email", "Phone", "Date_of_Birth")
+MASK = "*****"
 
 
 def mask_profile(profile: dict, *, today: dt.date | None = None) -> dict:
@@ -147,11 +150,23 @@ def mask_history(history: pd.DataFrame) -> pd.DataFrame:
         return history
     history = history.copy()
     personal = history["field"].isin(MASKED_FIELDS)
+    whole = history["field"] == ALL_FIELDS  # a record written whole: its values as one JSON object
     for col in ("old_value", "new_value"):
         if col in history:
             history[col] = history[col].astype(object)
-            history.loc[personal & history[col].notna(), col] = "*****"
+            history.loc[personal & history[col].notna(), col] = MASK
+            history.loc[whole, col] = history.loc[whole, col].map(_mask_record)
     return history
+
+
+def _mask_record(value):
+    try:
+        record = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return value
+    if not isinstance(record, dict):
+        return value
+    return json.dumps({k: (MASK if k in MASKED_FIELDS and v is not None else v) for k, v in record.items()})
 
 
 # --- export ----------------------------------------------------------------------------
