@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard import resources
 from dashboard.cache import cached, invalidate
 from db import masking
-from db.access import Actor
+from db.access import SEES_PERSONAL_DATA, Actor
 from db.audit import ALL_FIELDS
 from db.filters import CustomerFilter
 
@@ -38,6 +38,21 @@ SORTS = {
 LIST_READS = frozenset({"Customer_Info", "Customer_Segments"})
 RECORD_READS = frozenset({"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"})
 
+
+# The search box's placeholder and help, by whether the user may search email and phone.
+SEARCH_HINTS = {
+    True: (
+        "Name, email, phone (any format) or customer ID",
+        "A name matches from its start or anywhere inside; an email from its start in any letter case, "
+        "or by the part before the @; a phone in any format (with or without +91, 0, spaces, dashes or "
+        "brackets) or by its last 4 or more digits; a number alone is also tried as a customer ID.",
+    ),
+    False: (
+        "Name or customer ID",
+        "A name matches from its start or anywhere inside; a number is tried as a customer ID. Searching "
+        f"by email or phone needs the {SEES_PERSONAL_DATA} role.",
+    ),
+}
 
 # What the list says when a search term matched in a way the user may not expect.
 MATCH_NOTES = {
@@ -65,8 +80,10 @@ def search_page(
     descending: bool = False,
     after: tuple | None = None,
     limit: int = PAGE_SIZE,
+    contacts: bool = True,
 ) -> ListPage:
-    """One page of the customer list (keyset paged after `after`)."""
+    """One page of the customer list (keyset paged after `after`); contacts=False for a role that
+    may not see email and phone (the term then never searches them)."""
     from db import records
     from db.analytics import browse
 
@@ -74,7 +91,14 @@ def search_page(
         return _browse_page(f, sort=sort, descending=descending, after=after, limit=limit)
     with resources.engine().connect() as conn:
         page = records.search(
-            conn, f=f, query=query, sort=sort, descending=descending, after=after, limit=limit
+            conn,
+            f=f,
+            query=query,
+            sort=sort,
+            descending=descending,
+            after=after,
+            limit=limit,
+            contacts=contacts,
         )
     return ListPage(
         rows=page.rows,

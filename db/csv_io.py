@@ -109,7 +109,7 @@ def export_customers(
     base = select(*columns).select_from(
         customer_info.outerjoin(current_segment(), cs.Customer_ID == ci.Customer_ID)
     )
-    _, condition, _ = records.resolve_term(conn, f=f, query=query)
+    _, condition, _ = records.resolve_term(conn, f=f, query=query, contacts=not masked)
     base = filters.apply(base, f, segment_joined=True).where(condition)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -230,12 +230,13 @@ def resolve_term(
     query: str = "",
     match: str = "auto",
     segment_required: bool = False,
+    contacts: bool = True,
 ) -> tuple[str, ColumnElement[bool], int]:
     """(match kind, condition, capped total) for a search term: name prefix, else contains, ...
 
     match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
     """
-    candidates = search_terms.term_conditions(query or "", conn.dialect.name)
+    candidates = search_terms.term_conditions(query or "", conn.dialect.name, contacts=contacts)
     if match == "prefix":
         candidates = candidates[:1]
     elif match == "contains" and len(candidates) > 1:
@@ -260,15 +261,17 @@ def search(
     after: tuple | None = None,
     limit: int = PAGE_SIZE,
     match: str = "auto",
+    contacts: bool = True,
 ) -> SearchPage:
     """One page of customers matching the filter and the search term (see module doc).
 
     match: "auto" (name prefix, else contains), "prefix" or "contains" (for name terms).
+    contacts=False: the term never searches email or phone (db.search_terms).
     """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
     kind, condition, total = resolve_term(
-        conn, f=f, query=query, match=match, segment_required=sort in _SEGMENT_SORTS
+        conn, f=f, query=query, match=match, segment_required=sort in _SEGMENT_SORTS, contacts=contacts
     )
     if total == 0:
         return SearchPage(

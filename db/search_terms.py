@@ -40,11 +40,18 @@ def name_contains_condition(text: str, dialect: str = "") -> ColumnElement[bool]
     return ci.Customer_Name.icontains(text, autoescape=True)
 
 
-def term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnElement[bool]]]:
-    """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins)."""
+def term_conditions(
+    query: str, dialect: str = "", *, contacts: bool = True
+) -> list[tuple[str, ColumnElement[bool]]]:
+    """Candidate (match kind, condition) pairs for a query, tried in order (first with rows wins).
+
+    contacts=False (a role that may not see email and phone): no term searches them, so a search
+    cannot tell whether an email or phone exists; a number is still tried as a customer ID."""
     query = " ".join(query.split())
     if not query:
         return [("all", ALL)]
+    if not contacts:
+        return _without_contacts(query, dialect)
     if "@" in query:
         # stored as the app stores them (lower case: the unique index) first, then in any case
         return [
@@ -70,3 +77,15 @@ def term_conditions(query: str, dialect: str = "") -> list[tuple[str, ColumnElem
     if local := contact_match.email_local_prefix(query):
         names.append(("email_local", contact_match.email_starts_with(ci.Email, local)))
     return names
+
+
+def _without_contacts(query: str, dialect: str) -> list[tuple[str, ColumnElement[bool]]]:
+    if "@" in query:
+        return [("email", false())]
+    if contact_match.PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
+        ok = query.isdigit() and len(query) <= 10 and int(query) < 2**31
+        return [("id_or_phone", ci.Customer_ID == int(query) if ok else false())]
+    return [
+        ("name_prefix", name_prefix_condition(query)),
+        ("name_contains", name_contains_condition(query, dialect)),
+    ]

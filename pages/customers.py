@@ -21,10 +21,8 @@ c_search, c_sort, c_dir = st.columns([4, 2, 1.4], vertical_alignment="bottom")
 query = c_search.text_input(
     "Search",
     key="cl.query",
-    placeholder="Name, email, phone (any format) or customer ID",
-    help="A name matches from its start or anywhere inside; an email from its start in any letter case, "
-    "or by the part before the @; a phone in any format (with or without +91, 0, spaces, dashes or "
-    "brackets) or by its last 4 or more digits; a number alone is also tried as a customer ID.",
+    placeholder=rd.SEARCH_HINTS[not masked][0],
+    help=rd.SEARCH_HINTS[not masked][1],
 ).strip()
 sort_label = c_sort.selectbox("Sort by", list(rd.SORTS), key="cl.sort")
 descending = c_dir.toggle("Descending", key="cl.desc")
@@ -37,7 +35,7 @@ if st.session_state.get("cl.signature") != signature:
     st.session_state["cl.pages"] = [None]
 stack: list = st.session_state["cl.pages"]
 
-page = rd.search_page(f, query, sort, descending, stack[-1], rd.PAGE_SIZE)
+page = rd.search_page(f, query, sort, descending, stack[-1], rd.PAGE_SIZE, contacts=not masked)
 pages = "many" if page.total_is_capped else f"{max(1, math.ceil(page.total / rd.PAGE_SIZE)):,}"
 
 noun = "customer matches" if page.total == 1 else "customers match"

@@ -92,3 +92,15 @@ def test_an_import_matches_an_email_stored_in_another_case(conn, stored):
         .one()
     )
     assert (row["Email"], row["City"]) == ("ASHA.RAO@Example.IN", "Chennai")  # kept as stored
+
+
+@pytest.mark.parametrize("query", ["98765 43210", "43210", "asha.rao@example.in", "asha.rao", "ASHA.RAO@"])
+def test_a_role_that_may_not_see_contacts_cannot_probe_them(conn, stored, query):
+    """Searching by email or phone is for roles that may see them (issue 14's attack test)."""
+    page = records.search(conn, f=ALL, query=query, contacts=False)
+    assert page.total == 0, page.match
+
+
+def test_without_contacts_a_number_is_still_a_customer_id(conn, stored):
+    cid = stored["spaces"]
+    assert list(records.search(conn, f=ALL, query=str(cid), contacts=False).rows["Customer_ID"]) == [cid]
