@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import streamlit as st
 
+from dashboard.formatting import literal
 from db import formats, validation
 from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS, GENDERS
 
@@ -156,10 +157,10 @@ def _field_message(field: str, message: str) -> str:
 def show_problems(state: FormState, *, on_reload: Callable[[], None] | None = None) -> None:
     """Above a form: the list of field errors, a conflict, or a failure."""
     if state.errors:
-        lines = "\n".join(f"- {_field_message(f, m)}" for f, m in state.errors.items())
+        lines = "\n".join(f"- {literal(_field_message(f, m))}" for f, m in state.errors.items())
         st.error(f"Nothing was saved. Please correct:\n{lines}", icon=":material/error:")
     if state.failure:
-        st.error(state.failure, icon=":material/error:")
+        st.error(literal(state.failure), icon=":material/error:")
     if state.conflict is not None:
         original = state.original or {}
         st.warning(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
+from dashboard.formatting import literal
 
 
 def _refresh() -> None:
@@ -33,4 +34,4 @@ def sidebar_status() -> None:
         if status.loading:
             st.caption("Refreshing the data… the figures below stay as they were until it is done.")
         if status.error:
-            st.warning(f"Showing data as of {when}: {status.error}.", icon=":material/sync_problem:")
+            st.warning(f"Showing data as of {when}: {literal(status.error)}.", icon=":material/sync_problem:")

@@ -5,10 +5,12 @@ import streamlit as st
 
 from dashboard import audience_data, audience_ui, auth, export, filters
 from dashboard.audience_ui import ARROW, OPEN_KEY, PRIORITIES, SOURCE_KEY, K
+from dashboard.formatting import literal
 from dashboard.guard import through_app
 from dashboard.style import number
 from db.access import USES_AUDIENCES
 from db.audiences import EXPORT_COLUMNS, REASON_LABELS, AudienceError
+from db.formats import date_text
 from db.models import CHANNELS
 from db.validation import LABELS
 
@@ -41,7 +43,7 @@ with st.expander("Saved audiences", expanded=bool(saved) and open_id is None, ic
             "Saved audience",
             list(by_id),
             format_func=lambda i: (
-                f"{by_id[i]['name']} · {by_id[i]['saved_by']} · {by_id[i]['saved_at']:%d/%m/%Y %H:%M}"
+                f"{by_id[i]['name']} · {by_id[i]['saved_by']} · {date_text(by_id[i]['saved_at'])}"
             ),
             key="aud_pick",
         )
@@ -59,7 +61,9 @@ opened = audience_data.load(open_id) if open_id is not None else None
 if open_id is not None and opened is None:
     st.session_state.pop(OPEN_KEY, None)
 if source := st.session_state.get(SOURCE_KEY):
-    st.info(f"Opened from {source}: the sidebar filters are that view's.", icon=":material/ads_click:")
+    st.info(
+        f"Opened from {literal(source)}: the sidebar filters are that view's.", icon=":material/ads_click:"
+    )
 
 # --- definition -----------------------------------------------------------------------------
 with st.container(border=True):
@@ -146,7 +150,7 @@ if not can_export:
 st.subheader("Export, one list per channel")
 st.caption(
     "Sorted by time zone, so sends can be scheduled per zone. Every export is written to the audit log"
-    + (f" and to the history of “{saved_here['name']}”." if saved_here else ".")
+    + (f" and to the history of “{literal(saved_here['name'])}”." if saved_here else ".")
 )
 cols = st.columns(len(CHANNELS))
 for col, ch in zip(cols, d.priority, strict=True):
@@ -184,7 +188,7 @@ if notice := st.session_state.pop("aud_notice", None):
 
 # --- history of the opened audience ----------------------------------------------------------
 if opened is not None:
-    st.subheader(f"“{opened['name']}”")
+    st.subheader(f"“{literal(opened['name'])}”")
     st.caption(
         f"Saved by {opened['saved_by']} on {opened['saved_at']:%d/%m/%Y %H:%M}."
         + ("" if saved_here else " The definition above differs from the saved one: save again to update it.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, data, filters
+from dashboard.formatting import literal
 from dashboard.style import number
 from db.analytics.metrics import AGE_BANDS, UNKNOWN
 
@@ -39,7 +40,7 @@ with right:
     if f.states:
         cities = data.by_city(f, top=20)
         filters.chart(charts.by_city(cities), cities, key="dm-city", drill=("cities",))
-        st.caption(f"Top cities of {', '.join(f.states)}.")
+        st.caption(f"Top cities of {literal(', '.join(f.states))}.")
     else:
         abroad = data.abroad(f)
         if abroad.empty:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard import records_data as rd
+from dashboard.formatting import literal
 
 actor = auth.current_actor()
 if actor is None:  # not signed in (streamlit_app.py shows the sign-in screen)
@@ -55,7 +56,7 @@ if st.button("Check the files (dry run)", type="primary", icon=":material/fact_c
         st.session_state["imp.rejected"] = str(exc)
 
 if rejected := st.session_state.get("imp.rejected"):
-    st.error(f"The file was rejected, nothing was imported: {rejected}", icon=":material/block:")
+    st.error(f"The file was rejected, nothing was imported: {literal(rejected)}", icon=":material/block:")
 
 plan = st.session_state.get("imp.plan")
 if plan is None:
@@ -102,10 +103,10 @@ if st.button(
     try:
         st.session_state["imp.result"] = rd.import_commit(plan, actor=actor, all_or_nothing=all_or_nothing)
     except ImportRejected as exc:
-        st.error(f"Nothing was imported: {exc}", icon=":material/block:")
+        st.error(f"Nothing was imported: {literal(exc)}", icon=":material/block:")
         st.stop()
     except Exception as exc:  # shown to the admin; nothing is half-written (one transaction)
-        st.error(f"The import failed and nothing was saved: {exc}", icon=":material/error:")
+        st.error(f"The import failed and nothing was saved: {literal(exc)}", icon=":material/error:")
         st.stop()
     st.session_state.pop("imp.plan", None)
     st.rerun()
