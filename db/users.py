@@ -11,21 +11,24 @@ never a password or a hash: a reset is recorded as field "password", new_value "
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, select, update
 
-from db import sessions
+from db import sessions, text_rules
 from db.access import Actor, require
 from db.engine import begin_write
 from db.models import ROLES, AppUser, AuditLog
+from db.validation import normalize_email
 
 app_user = AppUser.__table__
 audit_log = AuditLog.__table__
 
 MIN_PASSWORD_LENGTH = 12
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._'-]*")
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 
@@ -75,8 +78,20 @@ def _audit(conn: Connection, actor_name: str, action: str, user_id: int, field: 
 def _check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise UserError("password", f"Password: at least {MIN_PASSWORD_LENGTH} characters")
+    if not password.strip():
+        raise UserError("password", "Password: not only spaces")
     if len(password) > 1024:
         raise UserError("password", "Password: at most 1024 characters")
+
+
+def _clean_email(email: str | None) -> str | None:
+    """A user's email is optional; given, it must be an address (the customers' rule)."""
+    if not (email or "").strip():
+        return None
+    try:
+        return normalize_email(email)
+    except ValueError as exc:
+        raise UserError("email", f"Email: {exc}") from None
 
 
 def _check_role(role: str) -> None:
@@ -85,16 +100,22 @@ def _check_role(role: str) -> None:
 
 
 def _clean_username(username: str) -> str:
-    name = (username or "").strip()
+    """Lower case, and only a-z 0-9 . _ ' -: no two usernames differ by case, an invisible character
+    or a look-alike letter from another script (Cyrillic а for a)."""
+    name = (username or "").strip().lower()
     if not 1 <= len(name) <= 64:
         raise UserError("username", "Username: 1 to 64 characters")
-    if any(ch.isspace() for ch in name):
-        raise UserError("username", "Username: no spaces")
+    if not _USERNAME.fullmatch(name):
+        raise UserError(
+            "username", "Username: only letters a-z, digits and . _ ' - (starting with a letter or digit)"
+        )
     return name
 
 
 def _user_row(conn: Connection, username: str):
-    return conn.execute(select(app_user).where(app_user.c.username == username)).mappings().first()
+    """The user of this name in any letter case (sign-in with ADMIN1 is admin1)."""
+    stmt = select(app_user).where(func.lower(app_user.c.username) == username.lower())
+    return conn.execute(stmt).mappings().first()
 
 
 def _require_user(conn: Connection, username: str):
@@ -120,12 +141,13 @@ def create_user(
 ) -> Actor:
     """Add a user. actor=None is allowed only for the first administrator of an empty table."""
     name = _clean_username(username)
-    display = (display_name or "").strip() or name
+    try:
+        display = text_rules.clean(display_name or "") or name
+    except ValueError as exc:
+        raise UserError("display_name", f"Display name: {exc}") from None
     if len(display) > 255:
         raise UserError("display_name", "Display name: at most 255 characters")
-    mail = (email or "").strip().lower() or None
-    if mail is not None and ("@" not in mail or len(mail) > 255):
-        raise UserError("email", "Email: not a valid address")
+    mail = _clean_email(email)
     _check_role(role)
     _check_password(password)
     with begin_write(conn):

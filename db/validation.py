@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from db import text_rules
 from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS, GENDERS
 
 # Human labels, used at the start of every message (the UI may use them as field labels too).
@@ -91,7 +92,7 @@ class ValidationFailed(Exception):
         super().__init__("; ".join(self.errors.values()))
 
 
-class _Bad(Exception):
+class _Bad(ValueError):
     """A rule broken by one value (message without the label)."""
 
 
@@ -116,9 +117,10 @@ def is_blank(value: object) -> bool:
 
 
 def _text(value: object, *, max_len: int, min_len: int = 1) -> str:
-    if not isinstance(value, str):
-        value = str(value)
-    value = " ".join(value.split())  # strip and collapse inner whitespace runs
+    try:
+        value = text_rules.clean(value)  # NFC, trimmed, runs collapsed; no invisible characters
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
     if len(value) < min_len:
         raise _Bad("required")
     if len(value) > max_len:
