@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import auth, resources, streamlit_fixes
 from dashboard.formatting import literal
-from dashboard.guard import through_app
+from dashboard.guard import needs_role, through_app
 
 streamlit_fixes.install()  # widgets that are gone give their memory back (see the module)
 through_app()  # a fresh server process must not run us inside Streamlit's pages/ folder mode
@@ -60,7 +60,10 @@ if actor is None:
 sections: dict[str, list[st.Page]] = {}
 for section, path, title, icon, role in PAGES:
     if actor.can(role):
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+        page = st.Page(path, title=title, icon=icon)
+    else:  # its address answers "needs the ... role"; the page itself is not registered
+        page = st.Page(needs_role(role, title), title=title, url_path=Path(path).stem, visibility="hidden")
+    sections.setdefault(section, []).append(page)
 
 auth.sidebar_account(actor)
 if demo := resources.demo_customers():

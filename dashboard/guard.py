@@ -17,3 +17,15 @@ def through_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def needs_role(role: str, title: str):
+    """A stand-in page for a page above the user's role: its address says so instead of "Page not
+    found", and the real page file is never given to st.navigation."""
+
+    def stand_in() -> None:
+        st.title(title)
+        st.error(f"This page needs the {role} role; ask an administrator for it.", icon=":material/lock:")
+
+    stand_in.__name__ = f"needs_{role}"
+    return stand_in

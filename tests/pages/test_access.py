@@ -67,18 +67,19 @@ def test_page_reachable_or_not(app_db, role, path, least):
 
 
 @pytest.mark.parametrize(("role", "path", "least"), [c for c in CASES if not _allowed(c[0], c[2])])
-def test_crafted_url_of_a_forbidden_page_opens_the_default_page(app_db, role, path, least):
-    """What a browser sends for /import_csv: the hash of that URL path, which this session never
-    registered; Streamlit falls back to the default page (Overview)."""
+def test_crafted_url_of_a_forbidden_page_says_which_role_it_needs(app_db, role, path, least):
+    """What a browser sends for /import_csv: the hash of that URL path. The session registered only a
+    hidden stand-in there (never the page itself), which says which role the page needs."""
     at = whole_app(role)
     url_path = path.removeprefix("pages/").removesuffix(".py")
     at._page_hash = calc_hash(url_path)
     at.run()
     assert not at.exception, at.exception
-    titles = [t.value for t in at.title]
+    assert path not in registered_pages(at)
     forbidden_title = next(t for (_, p, t, _, _) in APP_PAGES if p == path)
-    assert forbidden_title not in titles
-    assert titles == ["Overview"], titles
+    assert [t.value for t in at.title] == [forbidden_title]
+    assert [e.value for e in at.error] == [f"This page needs the {least} role; ask an administrator for it."]
+    assert not at.dataframe and not at.text_input and not at.get("download_button")
 
 
 @pytest.mark.parametrize("path", [p for (_, p, _, _, _) in APP_PAGES])
