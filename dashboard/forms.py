@@ -34,7 +34,11 @@ PREFERENCE_FIELDS = {f: _FORM_LABELS[f] for f in validation.PREFERENCE_FIELDS}
 SEGMENT_FIELDS = {f: _FORM_LABELS[f] for f in validation.SEGMENT_FIELDS}
 LABELS = {**CUSTOMER_FIELDS, **PREFERENCE_FIELDS, **SEGMENT_FIELDS, "confirm": "Confirmation"}
 
-OLDEST_BIRTH = dt.date(1900, 1, 1)
+# The date pickers accept any plausible date, so a typed one outside the rules reaches
+# db.validation, which says what is wrong ("cannot be in the future"), instead of a widget error
+# that keeps the old value. Over-long text likewise reaches it and is refused with the limit named.
+PICKER_FIRST = dt.date(1800, 1, 1)
+PICKER_LAST = dt.date(2199, 12, 31)
 
 
 # --- state -------------------------------------------------------------------------------
@@ -226,7 +230,7 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
     left, right = st.columns(2)
     with left:
         v["Customer_Name"] = st.text_input(
-            "Name", value=_str(initial.get("Customer_Name")), max_chars=255, key=f"{k}.Customer_Name"
+            "Name", value=_str(initial.get("Customer_Name")), key=f"{k}.Customer_Name"
         )
         _field_error(state, "Customer_Name")
         v["Email"] = st.text_input("Email", value=_str(initial.get("Email")), key=f"{k}.Email")
@@ -250,8 +254,8 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
         v["Date_of_Birth"] = st.date_input(
             "Date of birth",
             value=_date(initial.get("Date_of_Birth")),
-            min_value=OLDEST_BIRTH,
-            max_value=today,
+            min_value=PICKER_FIRST,
+            max_value=PICKER_LAST,
             format=formats.INPUT_DATE,
             key=f"{k}.Date_of_Birth",
             help="Age is computed from it (18 to 120).",
@@ -267,18 +271,17 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
         )
         _field_error(state, "Loyalty_Points")
     with right:
-        v["City"] = st.text_input("City", value=_str(initial.get("City")), max_chars=100, key=f"{k}.City")
+        v["City"] = st.text_input("City", value=_str(initial.get("City")), key=f"{k}.City")
         _field_error(state, "City")
-        v["State"] = st.text_input("State", value=_str(initial.get("State")), max_chars=100, key=f"{k}.State")
+        v["State"] = st.text_input("State", value=_str(initial.get("State")), key=f"{k}.State")
         _field_error(state, "State")
         v["Country"] = st.text_input(
-            "Country", value=_str(initial.get("Country") or "India"), max_chars=100, key=f"{k}.Country"
+            "Country", value=_str(initial.get("Country") or "India"), key=f"{k}.Country"
         )
         _field_error(state, "Country")
         v["Postal_Code"] = st.text_input(
             "Postal code",
             value=_str(initial.get("Postal_Code")),
-            max_chars=20,
             key=f"{k}.Postal_Code",
             help="India: 6 digits, not starting with 0.",
         )
@@ -286,8 +289,8 @@ def customer_fields(state: FormState, initial: Mapping, *, today: dt.date | None
         v["Join_Date"] = st.date_input(
             "Join date",
             value=_date(initial.get("Join_Date")) or today,
-            min_value=OLDEST_BIRTH,
-            max_value=today,
+            min_value=PICKER_FIRST,
+            max_value=PICKER_LAST,
             format=formats.INPUT_DATE,
             key=f"{k}.Join_Date",
         )
@@ -317,13 +320,12 @@ def preference_fields(state: FormState, initial: Mapping, *, channels: tuple[str
         v["Preferred_Language"] = st.text_input(
             "Preferred language",
             value=_str(initial.get("Preferred_Language") or "English"),
-            max_chars=50,
             key=f"{k}.Preferred_Language",
         )
         _field_error(state, "Preferred_Language")
     with c2:
         v["Time_Zone"] = st.text_input(
-            "Time zone", value=_str(initial.get("Time_Zone") or "IST"), max_chars=50, key=f"{k}.Time_Zone"
+            "Time zone", value=_str(initial.get("Time_Zone") or "IST"), key=f"{k}.Time_Zone"
         )
         _field_error(state, "Time_Zone")
     with c3:
@@ -346,7 +348,7 @@ def segment_fields(state: FormState, initial: Mapping) -> dict:
     c1, c2, c3 = st.columns(3)
     with c1:
         v["Segment_Name"] = st.text_input(
-            "Segment name", value=_str(initial.get("Segment_Name")), max_chars=100, key=f"{k}.Segment_Name"
+            "Segment name", value=_str(initial.get("Segment_Name")), key=f"{k}.Segment_Name"
         )
         _field_error(state, "Segment_Name")
         v["Segment_Category"] = st.selectbox(

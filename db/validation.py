@@ -366,9 +366,18 @@ def validate_customer(
                 out["Postal_Code"] = compact
     if "Date_of_Birth" in out:
         out["Age"] = age_on(out["Date_of_Birth"], today)
+    if problem := join_before_birth(out.get("Date_of_Birth"), out.get("Join_Date")):
+        errors["Join_Date"] = problem
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def join_before_birth(born, joined) -> str | None:
+    """The message when a customer would have joined before they were born, else None."""
+    if isinstance(born, dt.date) and isinstance(joined, dt.date) and joined < born:
+        return f"{_label('Join_Date')}: cannot be before the date of birth ({born:%d/%m/%Y})"
+    return None
 
 
 def validate_preference(data: Mapping[str, object], *, partial: bool = False) -> dict:

@@ -55,6 +55,7 @@ from db.validation import (
     _boolean,
     _date,
     is_blank,
+    join_before_birth,
     validate_customer,
     validate_preference,
     validate_segment,
@@ -316,6 +317,9 @@ def update_customer(
     if "Postal_Code" in to_check and "Country" not in to_check:
         to_check["Country"] = original.get("Country")  # the PIN rule depends on the country
     clean = validate_customer(to_check, today=today, partial=True)
+    dates = [clean.get(k, original.get(k)) for k in ("Date_of_Birth", "Join_Date")]
+    if problem := join_before_birth(*(d if isinstance(d, dt.date) else None for d in dates)):
+        raise ValidationFailed({"Join_Date": problem})
     with transaction(conn):
         current = _locked_row(conn, customer_info, customer_id, what="customer")
         _check_original(customer_info, current, original)

@@ -45,3 +45,25 @@ def test_invisible_and_control_characters_are_refused_by_name(typed, code):
         _name(typed)
     message = failed.value.errors["Customer_Name"]
     assert message.startswith("Name: contains an invisible or control character") and code in message
+
+
+def test_a_join_date_before_the_stored_birth_date_is_refused_on_edit(conn):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from db import writes
+    from db.access import Actor
+    from db.models import customer_info
+    from tests.db.factories import insert_customer
+
+    cid = insert_customer(conn, Date_of_Birth=dt.date(1990, 5, 1))
+    original = dict(
+        conn.execute(select(customer_info).where(customer_info.c.Customer_ID == cid)).mappings().one()
+    )
+    with pytest.raises(ValidationFailed) as failed:
+        writes.update_customer(
+            conn, actor=Actor("eddie", "editor"), customer_id=cid, original=original,
+            changes={"Join_Date": dt.date(1989, 1, 1)},
+        )  # fmt: skip
+    assert failed.value.errors == {"Join_Date": "Join date: cannot be before the date of birth (01/05/1990)"}
