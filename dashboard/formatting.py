@@ -32,7 +32,7 @@ def link_to_customer(customer_id: int, label: str | None = None) -> None:
     try:
         st.page_link(
             "pages/customer.py",
-            label=label,
+            label=literal(label),
             icon=":material/badge:",
             query_params={"id": str(int(customer_id))},
         )

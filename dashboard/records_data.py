@@ -39,6 +39,7 @@ LIST_READS = frozenset({"Customer_Info", "Customer_Segments"})
 RECORD_READS = frozenset({"Customer_Info", "Customer_Preferences", "Customer_Segments", "audit_log"})
 
 
+FINDER_SIZE = 10  # customers the Customer 360's finder lists
 # The search box's placeholder and help, by whether the user may search email and phone.
 SEARCH_HINTS = {
     True: (

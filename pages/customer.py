@@ -11,6 +11,7 @@ from dashboard.style import indian_digits
 from db import formats
 from db.access import EDITS_RECORDS
 from db.audit_query import readable as readable_history
+from db.filters import CustomerFilter
 from db.formats import COLUMN_DATETIME
 
 actor = auth.current_actor()
@@ -23,13 +24,20 @@ forms.show_flash()
 
 customer_id = rd.parse_customer_id(st.query_params.get("id"))
 if customer_id is None:
-    st.info(
-        "Open a customer from the Customer list, or add `?id=<customer ID>` to the address "
-        "(for example `customer?id=1`).",
-        icon=":material/person_search:",
-    )
     if raw := st.query_params.get("id"):
         st.error(f"“{fmt.literal(raw)}” is not a customer ID: it must be a whole number such as 123.")
+    placeholder, hint = rd.SEARCH_HINTS[not masked]
+    query = st.text_input("Find a customer", placeholder=placeholder, help=hint, key="c360.find").strip()
+    if query:
+        found = rd.search_page(CustomerFilter(), query, limit=rd.FINDER_SIZE, contacts=not masked)
+        if not found.total:
+            st.info("No customer matches that.", icon=":material/search_off:")
+        for row in found.rows.itertuples():
+            fmt.link_to_customer(
+                row.Customer_ID, label=f"{row.Customer_Name} · {row.City} (#{row.Customer_ID})"
+            )
+        if found.total > rd.FINDER_SIZE:
+            st.caption(f"{found.total_label} match; the Customer list shows them all.")
     st.stop()
 
 record = rd.customer_360(customer_id, masked=masked)
