@@ -136,7 +136,7 @@ def test_360_explains_a_missing_customer(db):
 def test_360_without_id_says_how_to_open_one(db):
     at = app("customer.py").run()
     assert not at.exception
-    assert "Open a customer" in texts(at)
+    assert [t.label for t in at.text_input] == ["Find a customer"]  # a search box, not an address hint
 
 
 # --- editing -----------------------------------------------------------------------------------
