@@ -111,8 +111,7 @@ def flash(message: str) -> None:
 
 def show_flash() -> None:
     if message := st.session_state.pop("_form.flash", None):
-        st.success(message, icon=":material/check_circle:")
-        st.toast(message)
+        st.success(message, icon=":material/check_circle:")  # once: a banner, no pop-up as well
 
 
 def submit(state: FormState, fn: Callable[[], object], *, success: str | None = None, reload=True):

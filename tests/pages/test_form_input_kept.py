@@ -74,3 +74,13 @@ def test_a_refused_new_customer_names_the_rule_and_keeps_the_typing(db, monkeypa
     assert _customers(url) == before  # nothing saved
     for key, typed in strings.items():
         assert at.text_input(key=f"{K}.{key}").value == typed  # kept, never cut
+
+
+def test_a_success_is_announced_once(db, monkeypatch):
+    url, _ = db
+    monkeypatch.setattr("dashboard.auth.current_actor", lambda: Actor("eddie", "editor"))
+    at = app("new_customer.py").run()
+    _fill(at, Email="once.only@example.in")
+    _button(at, "Create customer").click().run()
+    assert not at.exception, at.exception
+    assert len(at.success) == 1 and not at.toast
