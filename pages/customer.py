@@ -37,7 +37,7 @@ if customer_id is None:
                 row.Customer_ID, label=f"{row.Customer_Name} · {row.City} (#{row.Customer_ID})"
             )
         if found.total > rd.FINDER_SIZE:
-            st.caption(f"{found.total_label} match; the Customer list shows them all.")
+            st.caption(f"{found.total_label} customers match; the Customer list shows them all.")
     st.stop()
 
 record = rd.customer_360(customer_id, masked=masked)
