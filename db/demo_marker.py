@@ -1,7 +1,7 @@
 """Demo data is never shown as if it were real: who may seed it, and whether a database holds it.
 
-Demo customers go only into the embedded default database (DEFAULT_DEMO_CUSTOMERS of them on its
-first use), or wherever someone asks for them explicitly (DEMO_CUSTOMERS set, `python -m db seed`);
+Demo customers go only into the embedded default database (settings.DEFAULT_DEMO_CUSTOMERS of them
+on its first use), or wherever someone asks for them explicitly (DEMO_CUSTOMERS set, `python -m db seed`);
 never into a database whose customer tables hold a row, nor one that has them under other names
 (db.adoption). A database the seeder filled says so in app_meta, and every page shows a badge.
 """
@@ -15,7 +15,6 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from db.engine import begin_write
 from db.models import CUSTOMER_TABLES, AppMeta
 
-DEFAULT_DEMO_CUSTOMERS = 5000  # the embedded default database's first run
 DEMO_KEY = "demo_customers"
 app_meta = AppMeta.__table__
 
@@ -31,10 +30,11 @@ def demo_customers(conn: Connection) -> int | None:
     return int(value) if value is not None else None
 
 
-def mark_demo(conn: Connection, *, customers: int) -> None:
-    """Record (adding to any earlier seed) that this database holds demo customers."""
+def mark_demo(conn: Connection, *, customers: int, reset: bool = False) -> None:
+    """Record that this database holds demo customers: added to any earlier seed's, or (reset)
+    as the only ones."""
     with begin_write(conn):
-        total = (demo_customers(conn) or 0) + customers
+        total = customers + (0 if reset else demo_customers(conn) or 0)
         conn.execute(delete(app_meta).where(app_meta.c.key == DEMO_KEY))
         conn.execute(insert(app_meta).values(key=DEMO_KEY, value=str(total), updated_at=dt.datetime.now()))
 
@@ -45,8 +45,5 @@ def seed_demo(engine: Engine, *, customers: int, reset: bool = False, **kwargs) 
 
     counts = seed(engine, customers=customers, reset=reset, **kwargs)
     with engine.connect() as conn:
-        if reset:
-            with begin_write(conn):
-                conn.execute(delete(app_meta).where(app_meta.c.key == DEMO_KEY))
-        mark_demo(conn, customers=customers)
+        mark_demo(conn, customers=customers, reset=reset)
     return counts

@@ -3,8 +3,6 @@ db.records (the first with rows wins); the term kinds are described in db.record
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import ColumnElement, and_, false, literal, or_
 
 from db import contact_match
@@ -50,42 +48,31 @@ def term_conditions(
     query = " ".join(query.split())
     if not query:
         return [("all", ALL)]
-    if not contacts:
-        return _without_contacts(query, dialect)
     if "@" in query:
+        if not contacts:
+            return [("email", false())]
         # stored as the app stores them (lower case: the unique index) first, then in any case
         return [
             ("email", _prefix_range(ci.Email, query.lower())),
             ("email_any_case", contact_match.email_starts_with(ci.Email, query)),
         ]
     if contact_match.PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
-        digits = re.sub(r"\D", "", query)
-        parts = []
-        phone = normalize_phone(query)
-        if phone:
+        parts = [ci.Customer_ID == cid] if (cid := _customer_id(query)) is not None else []
+        if contacts and (phone := normalize_phone(query)):
             parts.append(ci.Phone == phone)
-        if query.isdigit() and len(digits) <= 10 and int(digits) < 2**31:
-            parts.append(ci.Customer_ID == int(digits))
-        exact = [("id_or_phone", or_(*parts) if parts else false())]
-        if ends := contact_match.phone_digits(query):  # a phone in another format, or its last digits
-            exact.append(("phone_digits", contact_match.phone_ends_with(ci.Phone, ends)))
-        return exact
+        found = [("id_or_phone", or_(*parts) if parts else false())]
+        if contacts and (ends := contact_match.phone_digits(query)):  # another format, or its end
+            found.append(("phone_digits", contact_match.phone_ends_with(ci.Phone, ends)))
+        return found
     names = [
         ("name_prefix", name_prefix_condition(query)),
         ("name_contains", name_contains_condition(query, dialect)),
     ]
-    if local := contact_match.email_local_prefix(query):
+    if contacts and (local := contact_match.email_local_prefix(query)):
         names.append(("email_local", contact_match.email_starts_with(ci.Email, local)))
     return names
 
 
-def _without_contacts(query: str, dialect: str) -> list[tuple[str, ColumnElement[bool]]]:
-    if "@" in query:
-        return [("email", false())]
-    if contact_match.PHONE_LIKE.match(query) and any(ch.isdigit() for ch in query):
-        ok = query.isdigit() and len(query) <= 10 and int(query) < 2**31
-        return [("id_or_phone", ci.Customer_ID == int(query) if ok else false())]
-    return [
-        ("name_prefix", name_prefix_condition(query)),
-        ("name_contains", name_contains_condition(query, dialect)),
-    ]
+def _customer_id(query: str) -> int | None:
+    """A term of digits only that fits a Customer_ID (an INTEGER)."""
+    return int(query) if query.isdigit() and len(query) <= 10 and int(query) < 2**31 else None

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'customers.db'}"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+DEFAULT_DEMO_CUSTOMERS = 5000  # the embedded default database's first run (db.demo_marker)
 _SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
@@ -75,8 +76,6 @@ class Settings:
 def demo_customers_for(url: str, asked: object) -> int:
     """How many demo customers a first run may add: DEMO_CUSTOMERS when it is set; otherwise
     DEFAULT_DEMO_CUSTOMERS for the embedded default database and none for any other."""
-    from db.demo_marker import DEFAULT_DEMO_CUSTOMERS
-
     if asked is None or asked == "":
         return DEFAULT_DEMO_CUSTOMERS if url == DEFAULT_URL else 0
     try:

@@ -12,9 +12,9 @@ from sqlalchemy import func, inspect, select, text
 from db.__main__ import main
 from db.adoption import TablesUnderOtherNames
 from db.bootstrap import prepare_database
-from db.demo_marker import DEFAULT_DEMO_CUSTOMERS, demo_customers
+from db.demo_marker import demo_customers
 from db.models import customer_info
-from db.settings import DEFAULT_URL, Settings
+from db.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_URL, Settings
 from tests.db.test_cli_and_bootstrap import ROOT, _url
 
 OTHER_URL = "postgresql+psycopg://crm@db.example/crm"
