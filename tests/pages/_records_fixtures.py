@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy import insert, select
 from streamlit.testing.v1 import AppTest
 
+from db.access import Actor
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import customer_info, customer_preferences, customer_segments
@@ -122,3 +123,6 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "error", "warning", "success", "info", "subheader", "title"):
         parts += [str(el.value) for el in at.get(kind)]
     return "\n".join(parts)
+
+
+ADMIN = Actor("tester", "admin")

@@ -8,6 +8,7 @@ import streamlit as st
 from db.demo import seed
 from db.engine import make_engine
 from db.migrate import upgrade
+from tests.pages._records_fixtures import ADMIN, build_template, clear_streamlit_caches, copy_database
 
 PAGE_CUSTOMERS = 2000
 
@@ -63,3 +64,26 @@ def downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(button, "marshall_file", capture)
     return found
+
+
+# --- the records pages' seeded database (tests/pages/_records_fixtures.py) --------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The seeded database of a test module (build_template), built once."""
+    path = tmp_path_factory.mktemp("records_template") / "template.db"
+    return path, build_template(path)
+
+
+@pytest.fixture
+def db(template, tmp_path, monkeypatch):
+    """A private copy of the seeded database per test; DATABASE_URL points at it; admin actor."""
+    path, ids = template
+    url = copy_database(path, tmp_path / "records.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_CUSTOMERS", "0")
+    monkeypatch.setattr("dashboard.auth.current_actor", lambda: ADMIN)
+    clear_streamlit_caches()
+    yield url, ids
+    clear_streamlit_caches()

@@ -1,10 +1,8 @@
 """Customer 360 without an id offers a search box that links to the customers it finds."""
 
-# ruff: noqa: F811 - fixtures shared with test_records_pages are imported by name
 from __future__ import annotations
 
 from tests.pages._records_fixtures import app
-from tests.pages.test_records_pages import db, template  # noqa: F401 - fixtures
 
 
 def _links(at) -> str:

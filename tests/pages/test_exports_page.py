@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -18,33 +17,10 @@ from db.engine import make_engine
 from tests.pages._records_fixtures import (
     ROOT,
     app,
-    build_template,
-    clear_streamlit_caches,
-    copy_database,
     texts,
 )
 
-ADMIN = Actor("ada", "admin")
 VIEWER = Actor("vera", "viewer")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("exports_template") / "template.db"
-    return path, build_template(path)
-
-
-@pytest.fixture
-def db(template, tmp_path, monkeypatch):
-    """A private copy of the seeded database per test; DATABASE_URL points at it; admin actor."""
-    path, ids = template
-    url = copy_database(path, tmp_path / "exports.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DEMO_CUSTOMERS", "0")
-    monkeypatch.setattr("dashboard.auth.current_actor", lambda: ADMIN)
-    clear_streamlit_caches()
-    yield url, ids
-    clear_streamlit_caches()
 
 
 def _exports(url) -> list:

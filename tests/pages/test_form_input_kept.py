@@ -1,7 +1,5 @@
 """A refused save says what is wrong next to the field and keeps what was typed (issue 14)."""
 
-# ruff: noqa: F811 - fixtures shared with test_records_pages are imported by name
-
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +11,7 @@ from db.access import Actor
 from db.engine import make_engine
 from db.models import customer_info
 from tests.pages._records_fixtures import app
-from tests.pages.test_records_pages import _button, db, template  # noqa: F401 - fixtures
+from tests.pages.test_records_pages import _button
 
 K = "new-customer.v0"
 LONG_NAME = "Asha " * 60  # 300 characters

@@ -12,38 +12,15 @@ from db.access import Actor
 from db.engine import make_engine
 from db.models import customer_info
 from tests.pages._records_fixtures import (
+    ADMIN,
     PRIYA,
     SCRIPT_NAME,
     app,
-    build_template,
-    clear_streamlit_caches,
-    copy_database,
     customer_row,
     texts,
 )
 
-ADMIN = Actor("tester", "admin")
 VIEWER = Actor("v", "viewer")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("records_template") / "template.db"
-    ids = build_template(path)
-    return path, ids
-
-
-@pytest.fixture
-def db(template, tmp_path, monkeypatch):
-    """A private copy of the seeded database per test; DATABASE_URL points at it; admin actor."""
-    path, ids = template
-    url = copy_database(path, tmp_path / "records.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DEMO_CUSTOMERS", "0")
-    monkeypatch.setattr("dashboard.auth.current_actor", lambda: ADMIN)
-    clear_streamlit_caches()
-    yield url, ids
-    clear_streamlit_caches()
 
 
 def _ids_in_list(at) -> list[int]:
