@@ -129,6 +129,7 @@ def state_cities() -> list[tuple[str, str]]:
 # --- Dashboards ---------------------------------------------------------------------------
 
 kpis = _read(overview.kpis, dated=True)
+customer_count = _read(overview.customer_count)
 new_per_month = _read(overview.new_per_month)
 status_mix = _read(overview.status_mix)
 

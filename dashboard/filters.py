@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, export, freshness
+from dashboard import data, export, filter_bar, freshness
 from dashboard.charts import NO_MATCH
 from db import formats
 from db.analytics.metrics import ALL_RISK_BANDS
@@ -234,6 +234,7 @@ def sidebar() -> CustomerFilter:
             )
         st.caption(_summary(f))
     freshness.sidebar_status()
+    filter_bar.show(f, apply=_apply)
     return f
 
 

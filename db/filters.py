@@ -115,6 +115,49 @@ def _parse(name: str, raw: str):
     return dt.date.fromisoformat(raw)
 
 
+@dataclass(frozen=True)
+class FilterChip:
+    """One removable part of a filter: a value of a list field, or a whole age/join-date range."""
+
+    field: str
+    value: str | None
+    label: str
+
+
+_CHIP_SUFFIX = {"engagements": " engagement", "risk_bands": " risk"}
+
+
+def _range_text(lo, hi, text=str) -> str:
+    if lo is not None and hi is not None:
+        return f"{text(lo)} – {text(hi)}"
+    return f"from {text(lo)}" if lo is not None else f"up to {text(hi)}"
+
+
+def chips(f: CustomerFilter, *, date_text=str) -> list[FilterChip]:
+    """The filter's parts in words ("VIP", "High risk", "Age 30 – 45"), in the sidebar's order."""
+    out: list[FilterChip] = []
+    for name in _TUPLE_FIELDS:
+        for value in getattr(f, name):
+            # "Not scored" is a risk band that reads right alone
+            suffix = "" if name == "risk_bands" and value not in RISK_BANDS else _CHIP_SUFFIX.get(name, "")
+            out.append(FilterChip(name, value, f"{value}{suffix}"))
+    if f.age_min is not None or f.age_max is not None:
+        out.append(FilterChip("age", None, f"Age {_range_text(f.age_min, f.age_max)}"))
+    if f.joined_from is not None or f.joined_to is not None:
+        joined = _range_text(f.joined_from, f.joined_to, date_text)
+        out.append(FilterChip("joined", None, f"Joined {joined}"))
+    return out
+
+
+def without(f: CustomerFilter, chip: FilterChip) -> CustomerFilter:
+    """The filter with one chip removed."""
+    if chip.field == "age":
+        return f.narrow(age_min=None, age_max=None)
+    if chip.field == "joined":
+        return f.narrow(joined_from=None, joined_to=None)
+    return f.narrow(**{chip.field: [v for v in getattr(f, chip.field) if v != chip.value]})
+
+
 def _norm(name: str, value):
     if name in _TUPLE_FIELDS:
         return tuple(sorted(set(value or ())))

@@ -59,6 +59,11 @@ def kpis(con, *, f: CustomerFilter, today: dt.date | None = None) -> dict:
     return out
 
 
+def customer_count(con, *, f: CustomerFilter) -> int:
+    """How many customers the filter selects (the KPI "customers")."""
+    return int(run.one(con, filtered(select(*metrics.columns("customers")), f))["customers"] or 0)
+
+
 def new_per_month(con, *, f: CustomerFilter) -> pd.DataFrame:
     """[month (first day, datetime.date), customers]: joins per calendar month, gaps filled with 0.
     Customers without a join date are left out."""

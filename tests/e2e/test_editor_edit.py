@@ -136,7 +136,8 @@ def test_editor_finds_by_phone_edits_and_adds_sms(server, new_page):
     ).to_be_attached()
     # The history grid sits in a tab: a hidden tab's grid renders no cells, so open it first.
     page.get_by_role("tab", name="History").click()
-    expect(page.locator('[data-testid="stMain"] [data-testid="stDataFrame"] td').filter(has_text="eddie").first).to_be_attached()
+    cells = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"] td')
+    expect(cells.filter(has_text="eddie").first).to_be_attached()
     text = _all_grid_text(page)
     assert "SMS" in text, text
     assert new_email in text and "eddie" in text, text

@@ -132,3 +132,33 @@ def test_viewer_drills_down_and_shares_the_view(server, new_page):
         assert national not in digits, f"unmasked phone {phone} shown to a viewer"
     assert "*****" in text
     ui.assert_no_exception(other)
+
+
+def test_a_shared_filtered_link_on_a_phone_says_it_is_filtered(server, new_page):
+    """At 390 px the sidebar is hidden: the chips above the page say what is filtered, and remove it."""
+    page = new_page(390, 844)
+    ui.goto(page, f"{server.url}/churn?categories=VIP&states=Maharashtra&risk_bands=High")
+    ui.fill(page, "Username", "vera")
+    ui.fill(page, "Password", PASSWORD)
+    ui.click(page, "Sign in")
+    expect(page.get_by_role("heading", name=CHURN)).to_be_visible()
+    ui.wait_ready(page)
+    expect(page.locator('[data-testid="stSidebar"]')).not_to_be_in_viewport()
+    bar = page.locator(".st-key-filter_bar")
+    expect(bar).to_be_in_viewport()
+    expect(bar).to_contain_text(re.compile(r"Showing [\d,]+ of 2,000 customers"))
+    for label in ("VIP", "Maharashtra", "High risk"):
+        expect(bar.get_by_role("button", name=label)).to_be_visible()
+    shown = int(re.search(r"Showing ([\d,]+)", bar.inner_text()).group(1).replace(",", ""))
+
+    bar.get_by_role("button", name="Maharashtra").click()
+    expect(page).not_to_have_url(re.compile(r"states="))
+    ui.wait_ready(page)
+    expect(bar.get_by_role("button", name="Maharashtra")).to_have_count(0)
+    wider = int(re.search(r"Showing ([\d,]+)", bar.inner_text()).group(1).replace(",", ""))
+    assert wider >= shown
+    assert _params(page.url) == {"categories": "VIP", "risk_bands": "High"}
+
+    bar.get_by_role("button", name="Clear all").click()
+    expect(page.locator(".st-key-filter_bar")).to_have_count(0)
+    ui.assert_no_exception(page)
