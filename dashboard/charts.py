@@ -24,6 +24,7 @@ from db.analytics.metrics import UNKNOWN
 NO_MATCH = "No customers match these filters. Widen or clear the filters in the sidebar."
 
 HEIGHT = 360
+TOOLBAR_STRIP = 28  # px above a chart's title where the toolbars appear on hover (always on a phone)
 HOVER = "%{hovertext}<extra></extra>"  # hover shows the trace's hovertext only
 LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left", "title": None}
 
@@ -57,9 +58,19 @@ def _figure(
 
 def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **kw) -> dict:
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        "height": height,
-        "margin": {"l": 8, "r": 16, "t": 78 if legend else 48, "b": 8},
+        # The title sits below a strip kept free for the toolbars (Plotly's and Streamlit's).
+        "title": {
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": TOOLBAR_STRIP},
+            "font": {"size": 16},
+        },
+        "height": height + TOOLBAR_STRIP,
+        "margin": {"l": 8, "r": 16, "t": TOOLBAR_STRIP + (78 if legend else 48), "b": 8},
         "font": {"family": style.FONT_FAMILY, "size": 13},
         "showlegend": legend,
         "legend": LEGEND,
