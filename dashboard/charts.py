@@ -25,6 +25,8 @@ NO_MATCH = "No customers match these filters. Widen or clear the filters in the 
 
 HEIGHT = 360
 TOOLBAR_STRIP = 28  # px above a chart's title where the toolbars appear on hover (always on a phone)
+SUBTITLE_SPACE = 20  # px a one-line subtitle adds below the title
+TITLE_MAX, SUBTITLE_MAX = 40, 58  # characters that fit a 390 px wide phone
 HOVER = "%{hovertext}<extra></extra>"  # hover shows the trace's hovertext only
 LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left", "title": None}
 
@@ -41,11 +43,12 @@ def _figure(
     xaxis: dict | None = None,
     yaxis: dict | None = None,
     legend_order: str | None = None,
+    subtitle: str | None = None,
     **kw,
 ) -> go.Figure:
     """A figure of `traces` (dicts with a "type") with the shared layout, `xaxis`, `yaxis` and
     any other layout keys in `kw`, built without validation."""
-    layout = _shared_layout(title, height=height, legend=legend, **kw)
+    layout = _shared_layout(title, height=height, legend=legend, subtitle=subtitle, **kw)
     if legend_order:
         layout["legend"] = LEGEND | {"traceorder": legend_order}
     if xaxis:
@@ -56,7 +59,12 @@ def _figure(
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
-def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **kw) -> dict:
+def _shared_layout(
+    title: str, *, height: int = HEIGHT, legend: bool = False, subtitle: str | None = None, **kw
+) -> dict:
+    """Titles are at most TITLE_MAX characters (a phone's width); what more a chart needs to say goes
+    in its subtitle (at most SUBTITLE_MAX)."""
+    head = TOOLBAR_STRIP + (SUBTITLE_SPACE if subtitle else 0)
     return {
         # The title sits below a strip kept free for the toolbars (Plotly's and Streamlit's).
         "title": {
@@ -68,9 +76,10 @@ def _shared_layout(title: str, *, height: int = HEIGHT, legend: bool = False, **
             "yanchor": "top",
             "pad": {"t": TOOLBAR_STRIP},
             "font": {"size": 16},
+            "subtitle": {"text": subtitle, "font": {"size": 12, "color": style.GREY}},
         },
-        "height": height + TOOLBAR_STRIP,
-        "margin": {"l": 8, "r": 16, "t": TOOLBAR_STRIP + (78 if legend else 48), "b": 8},
+        "height": height + head,
+        "margin": {"l": 8, "r": 16, "t": head + (78 if legend else 48), "b": 8},
         "font": {"family": style.FONT_FAMILY, "size": 13},
         "showlegend": legend,
         "legend": LEGEND,
@@ -428,7 +437,7 @@ def loyalty_distribution(df: pd.DataFrame) -> go.Figure:
         "showgrid": False,
     }
     yaxis = {"title": _title("Customers"), "tickformat": ",d"}
-    return _figure([bar], "Loyalty points: customers per points range", bargap=0.08, xaxis=xaxis, yaxis=yaxis)
+    return _figure([bar], "Customers per loyalty-points range", bargap=0.08, xaxis=xaxis, yaxis=yaxis)
 
 
 # --- Segments and value -------------------------------------------------------------------
@@ -512,23 +521,34 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
     }
     return _figure(
         traces,
-        "Mean (●) and median (◆) lifetime value per customer",
+        "Mean and median lifetime value",
+        subtitle="Per customer: ● mean, ◆ median",
         xaxis=xaxis,
         yaxis={"autorange": "reversed"},
     )
 
 
-def _panels(n: int, spacing: float = 0.07) -> list[tuple[float, float]]:
-    """x domains of `n` side-by-side panels (make_subplots' grid, without its cost per chart)."""
-    width = (1 - spacing * (n - 1)) / n
-    return [(i * (width + spacing), i * (width + spacing) + width) for i in range(n)]
+def _grid(n: int, *, cols: int = 2, gap_x: float = 0.1, gap_y: float = 0.2) -> list[tuple[tuple, tuple]]:
+    """(x domain, y domain) of `n` panels in rows of `cols`, top row first (make_subplots' grid,
+    without its cost per chart). Two columns stay readable on a 390 px phone."""
+    cols = min(cols, n)
+    rows = math.ceil(n / cols)
+    w = (1 - gap_x * (cols - 1)) / cols
+    h = (1 - gap_y * (rows - 1)) / rows
+    out = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0, y1 = c * (w + gap_x), 1 - r * (h + gap_y)
+        out.append(((round(x0, 6), round(x0 + w, 6)), (round(max(0.0, y1 - h), 6), round(y1, 6))))
+    return out
 
 
 def value_distribution(df: pd.DataFrame) -> go.Figure:
     """[category, bin_start, bin_end, customers] -> one histogram per category (own value scale)."""
     cats = [c for c in style.CATEGORY_ORDER if c in set(df["category"])]
     traces, axes, titles = [], {}, []
-    for i, (cat, domain) in enumerate(zip(cats, _panels(max(1, len(cats))), strict=False), start=1):
+    cells = _grid(max(1, len(cats)))
+    for i, (cat, (xdom, ydom)) in enumerate(zip(cats, cells, strict=False), start=1):
         part = df[df["category"] == cat]
         suffix = "" if i == 1 else str(i)
         color = style.color_for(style.CATEGORY_COLORS, cat)
@@ -540,30 +560,31 @@ def value_distribution(df: pd.DataFrame) -> go.Figure:
         inside = [v for v in vals if v <= top * 0.97] or [0.0]
         axes[f"xaxis{suffix}"] = {
             "anchor": f"y{suffix}",
-            "domain": list(domain),
+            "domain": list(xdom),
             "tickvals": inside,
             "ticktext": _rupee_labels(inside),
-            "title": _title("Lifetime value (₹)"),
         }
-        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0], "tickformat": ",d"}
-        titles.append(_panel_title(cat, sum(domain) / 2))
-    axes.setdefault("yaxis", {}).update(title=_title("Customers"), tickformat=",d")
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": list(ydom), "tickformat": ",d"}
+        titles.append(_panel_title(cat, sum(xdom) / 2, ydom[1]))
+    rows = math.ceil(len(cells) / 2)
     return _figure(
         traces,
-        "Lifetime value distribution per segment category (customers)",
+        "Lifetime value distribution",
+        subtitle="Customers per lifetime-value (₹) range, by category",
+        height=HEIGHT if rows == 1 else 2 * HEIGHT - 60,
         bargap=0.04,
         annotations=titles,
         **axes,
     )
 
 
-def _panel_title(text: str, x: float) -> dict:
+def _panel_title(text: str, x: float, y: float) -> dict:
     return {
         "text": text,
         "x": x,
         "xref": "paper",
         "xanchor": "center",
-        "y": 1.0,
+        "y": y,
         "yref": "paper",
         "yanchor": "bottom",
         "showarrow": False,
@@ -611,9 +632,10 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
     }
     return _figure(
         [tree],
-        "Lifetime value by category and segment name (area = ₹)",
+        "Lifetime value by segment name",
+        subtitle="Box area = lifetime value, grouped by category",
         height=420,
-        uniformtext={"minsize": 10, "mode": "hide"},
+        uniformtext={"mode": False},  # labels shrink to fit their box (hover has the rest)
     )
 
 
@@ -817,6 +839,7 @@ def risk_heatmap(df: pd.DataFrame) -> go.Figure:
     return _figure(
         [heat, _selectable_cells(xs, ys, custom, hover)],
         "Mean risk: category × engagement",
+        subtitle="Each cell: mean risk score (bold) and customers",
         xaxis=xaxis,
         yaxis=yaxis,
     )
@@ -911,7 +934,8 @@ def value_risk_matrix(df: pd.DataFrame) -> go.Figure:
     }
     return _figure(
         [heat],
-        "Value-risk density: customers by lifetime value and risk score",
+        "Value-risk density",
+        subtitle="Each cell: customers in a lifetime-value and risk range",
         height=400,
         xaxis={"title": _title("Risk score range"), "type": "category"},
         yaxis={"title": _title("Lifetime value (₹)"), "type": "category"},
@@ -962,8 +986,12 @@ def consent_rates(df: pd.DataFrame) -> go.Figure:
         )
     return _figure(
         traces,
-        "Notification, marketing-consent and newsletter rates by channel",
+        "Opt-in rates by channel",
+        subtitle="Share of preference records that opted in",
         legend=True,
+        # room for the legend in two rows on a phone; bar labels that do not fit a bar are hidden
+        margin={"l": 8, "r": 16, "t": TOOLBAR_STRIP + SUBTITLE_SPACE + 100, "b": 8},
+        uniformtext={"minsize": 11, "mode": "hide"},
         barmode="group",
         xaxis={"title": _title("Communication channel")},
         yaxis={"title": _title("Share of preference records (%)"), "range": [0, 110], "ticksuffix": "%"},

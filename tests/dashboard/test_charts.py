@@ -288,3 +288,12 @@ def test_stacked_bars_count_their_total():
     whole_number_ticks(stacked, traces)
     whole_number_ticks(grouped, traces)
     assert "dtick" not in stacked["yaxis"] and grouped["yaxis"]["dtick"] == 1
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_titles_fit_a_phone(name):
+    """A title longer than a 390 px phone shows is cut off: what more a chart says goes in its subtitle."""
+    build, df = CASES[name]
+    title = build(df).layout.title
+    assert len(title.text) <= charts.TITLE_MAX, title.text
+    assert len(title.subtitle.text or "") <= charts.SUBTITLE_MAX, title.subtitle.text
