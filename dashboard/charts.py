@@ -11,6 +11,7 @@ page's rendering. tests/dashboard/test_charts.py validates every builder's outpu
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -20,6 +21,13 @@ from dashboard import style
 from dashboard.chart_ticks import whole_number_ticks
 from dashboard.style import number, percent, rupees
 from db.analytics.metrics import UNKNOWN
+
+
+def shown(value: object) -> str:
+    """Text from the data as Plotly shows it literally: Plotly reads <b>, <a href>, <br> ... in
+    labels, legends and hovers, so a city, channel or segment name has its &, < and > escaped."""
+    return html.escape(str(value), quote=False)
+
 
 NO_MATCH = "No customers match these filters. Widen or clear the filters in the sidebar."
 
@@ -198,12 +206,13 @@ def _hbar(
     (0.045 suits a half-width chart; a full-width one needs about half that).
     """
     plain = [rupees(v) if money else number(v) for v in df[value]]
-    hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(df[label], plain, strict=True)]
+    labels = [shown(v) for v in df[label]]
+    hover = [f"<b>{lab}</b><br>{t} {'' if money else noun}" for lab, t in zip(labels, plain, strict=True)]
     text = text or plain
     # Room right of the longest bar for its label.
     headroom = 1.1 + char_room * max((len(t) for t in text), default=0)
     bar = _bar(
-        y=_values(df[label].astype(str)),
+        y=labels,
         x=_values(df[value]),
         orientation="h",
         marker={"color": colors},
@@ -274,13 +283,13 @@ def age_gender(df: pd.DataFrame) -> go.Figure:
         counts = df[df["gender"] == gender].set_index("age_band")["customers"].reindex(bands, fill_value=0)
         traces.append(
             _bar(
-                name=gender,
+                name=shown(gender),
                 x=bands,
                 y=_values(counts),
                 marker={"color": style.color_for(style.GENDER_COLORS, gender)},
                 customdata=[gender] * len(bands),
                 hovertext=[
-                    f"<b>{gender}, {b}</b><br>{number(c)} customers"
+                    f"<b>{shown(gender)}, {b}</b><br>{number(c)} customers"
                     for b, c in zip(bands, counts, strict=True)
                 ],
             )
@@ -447,7 +456,7 @@ def _rupees_by_category(df: pd.DataFrame, *, value: str, count: str, label: str,
     """Bars of a rupee amount per segment category, in category colours (drill: categories)."""
     df = _category_sorted(df, "category", style.CATEGORY_ORDER)
     bar = _bar(
-        x=_values(df["category"]),
+        x=[shown(c) for c in df["category"]],
         y=_values(df[value]),
         marker={"color": [style.color_for(style.CATEGORY_COLORS, c) for c in df["category"]]},
         text=[rupees(v) for v in df[value]],
@@ -455,7 +464,7 @@ def _rupees_by_category(df: pd.DataFrame, *, value: str, count: str, label: str,
         cliponaxis=False,
         customdata=list(df["category"]),
         hovertext=[
-            f"<b>{c}</b><br>{label} {rupees(v)}<br>{number(n)} {count}"
+            f"<b>{shown(c)}</b><br>{label} {rupees(v)}<br>{number(n)} {count}"
             for c, v, n in zip(df["category"], df[value], df[count], strict=True)
         ],
     )
@@ -491,7 +500,7 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
             {
                 "type": "scatter",
                 "name": name,
-                "y": _values(df["category"]),
+                "y": [shown(c) for c in df["category"]],
                 "x": _values(df[col]),
                 "mode": "markers+text",
                 "marker": {
@@ -504,7 +513,8 @@ def value_mean_median(df: pd.DataFrame) -> go.Figure:
                 "textposition": pos,
                 "customdata": list(df["category"]),
                 "hovertext": [
-                    f"<b>{c}</b><br>{name} {rupees(v)}" for c, v in zip(df["category"], df[col], strict=True)
+                    f"<b>{shown(c)}</b><br>{name} {rupees(v)}"
+                    for c, v in zip(df["category"], df[col], strict=True)
                 ],
                 "hovertemplate": HOVER,
             }
@@ -607,13 +617,13 @@ def category_tree(df: pd.DataFrame) -> go.Figure:
             f"<b>{cat}</b><br>{rupees(part['total'].sum())}<br>{number(part['customers'].sum())} customers"
         )
         for name, n, total in zip(part["segment_name"], part["customers"], part["total"], strict=True):
-            ids.append(f"{cat}/{name}")
-            labels.append(str(name))
-            text.append("<br>".join(str(name).split()))
+            ids.append(f"{cat}/{shown(name)}")
+            labels.append(shown(name))
+            text.append("<br>".join(shown(name).split()))
             parents.append(cat)
             values.append(float(total))
             colors.append(style.color_for(style.CATEGORY_COLORS, cat))
-            hover.append(f"<b>{name}</b> ({cat})<br>{rupees(total)}<br>{number(n)} customers")
+            hover.append(f"<b>{shown(name)}</b> ({cat})<br>{rupees(total)}<br>{number(n)} customers")
     tree = {
         "type": "treemap",
         "ids": ids,
@@ -972,14 +982,14 @@ def consent_rates(df: pd.DataFrame) -> go.Figure:
         traces.append(
             _bar(
                 name=name,
-                x=_values(df["channel"]),
+                x=[shown(ch) for ch in df["channel"]],
                 y=_values(df[col] * 100),
                 marker={"color": color},
                 text=[percent(v, digits=0) for v in df[col]],
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=[
-                    f"<b>{ch}</b>: {name.lower()} {percent(v)}<br>of {number(n)} preferences"
+                    f"<b>{shown(ch)}</b>: {name.lower()} {percent(v)}<br>of {number(n)} preferences"
                     for ch, v, n in zip(df["channel"], df[col], df["preferences"], strict=True)
                 ],
             )

@@ -297,3 +297,33 @@ def test_titles_fit_a_phone(name):
     title = build(df).layout.title
     assert len(title.text) <= charts.TITLE_MAX, title.text
     assert len(title.subtitle.text or "") <= charts.SUBTITLE_MAX, title.subtitle.text
+
+
+HTML_PAYLOAD = '<a href="http://evil.example/x">Click</a> <b>bold</b> <i>it</i> & co'
+TEXT_COLUMNS = ("state", "city", "country", "language", "time_zone", "channel", "segment_name", "gender",
+                "category", "status")  # fmt: skip
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", [n for n, (_, df) in CASES.items() if set(df.columns) & set(TEXT_COLUMNS)])
+def test_text_from_the_data_is_literal_in_labels_legends_and_hovers(name):
+    """Plotly renders <a href>, <b> and <i> in text: a name from the data must show as typed."""
+    build, df = CASES[name]
+    messy = df.copy()
+    for col in set(df.columns) & set(TEXT_COLUMNS):
+        messy[col] = [f"{v} {HTML_PAYLOAD}" for v in df[col]]
+    spec = build(messy).to_plotly_json()
+    texts = [t for trace in spec["data"] for k, v in trace.items() if k != "customdata" for t in _strings(v)]
+    texts += _strings(spec["layout"])
+    assert not [t for t in texts if "<a " in t or "<b>bold" in t or "<i>it" in t], texts
+    if any("Click" in t for t in texts):  # shown (builders of fixed value sets may leave it out)
+        assert any("&lt;a href" in t for t in texts), texts
