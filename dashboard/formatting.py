@@ -12,13 +12,17 @@ from dashboard.style import indian_digits
 from db import formats
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+# Streamlit's Markdown (GFM) turns "http://…" and "www.…" in text into links after parsing, so no
+# escape stops it: a word joiner (invisible, zero width) after the scheme or "www" does.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=:|\\\.)")
+WORD_JOINER = "\u2060"
 
 
 def literal(text: object) -> str:
     """User-entered text made safe for st.markdown: markdown syntax escaped, HTML shown as text."""
     if text is None:
         return "—"
-    s = _MD_SPECIAL.sub(r"\\\1", str(text))
+    s = _AUTOLINK.sub(rf"\1{WORD_JOINER}", _MD_SPECIAL.sub(r"\\\1", str(text)))
     return s.replace("&", "&amp;").replace("<", "&lt;").replace("\n", " ")
 
 
