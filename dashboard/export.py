@@ -1,5 +1,7 @@
-"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet; a download of
-personal data (db.exports.is_personal) writes its audit row when it is built."""
+"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet, numbers with
+the decimals of their unit (money 2, scores 1, 0-1 shares 4: db.formats.DECIMALS by
+db.analytics.metrics.COLUMN_UNITS); a download of personal data (db.exports.is_personal) writes
+its audit row when it is built."""
 
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ import streamlit as st
 
 from dashboard import auth, resources
 from dashboard.cache import invalidate
-from db import exports
+from db import exports, formats
+from db.analytics.metrics import COLUMN_UNITS
 from db.csv_cells import neutralise
 from db.filters import CustomerFilter
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so Excel shows ₹ and Indian names right) with text cells neutralised."""
-    safe = frame.copy()
+    """UTF-8 CSV (with BOM, so Excel shows ₹ and Indian names right): text cells neutralised,
+    numbers rounded to their unit's decimals (the frame itself is left at full precision)."""
+    safe = formats.rounded(frame, COLUMN_UNITS)
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(neutralise)
