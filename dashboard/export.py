@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import auth, resources
 from dashboard.cache import invalidate
-from db import exports, formats
+from db import exports, formats, masking
 from db.analytics.metrics import COLUMN_UNITS
 from db.csv_cells import neutralise
 from db.filters import CustomerFilter
@@ -37,13 +37,19 @@ def file_name(title: str) -> str:
 
 
 def audited(frame: pd.DataFrame, *, what: str, page: str, f: CustomerFilter | None) -> Callable[[], bytes]:
-    """The deferred CSV of a frame of personal data: on the click, the CSV and its audit row."""
+    """The deferred CSV of a frame of personal data: on the click, the CSV and its audit row.
+
+    A table's or chart's frame never holds an email, phone or date of birth (those leave the app
+    only in the customer list export, masked for the roles that may not see them): its file is
+    recorded as not masked, and a frame with such a column is refused here rather than written."""
+    if leaked := [str(c) for c in frame.columns if str(c) in masking.MASKED_COLUMNS]:
+        raise ValueError(f"{what!r} holds {', '.join(leaked)}: a table's CSV must not carry them")
     actor, engine = auth.current_actor(), resources.engine()  # now: the callable may run outside the run
     export = exports.Export(
         what=what,
         field=f"table:{file_name(what).removesuffix('.csv')}",
         rows=len(frame),
-        masked=False,  # tables and charts show no email, phone or date of birth, masked or not
+        masked=False,  # nothing in it is masked: it has no column that would be
         page=page,
         filter=f.to_params() if f is not None else {},
     )
