@@ -1,5 +1,7 @@
-"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet; a download of
-personal data (db.exports.is_personal) writes its audit row when it is built."""
+"""CSV downloads of the data behind a chart or table, safe to open in a spreadsheet, numbers with
+the decimals of their unit (money 2, scores 1, 0-1 shares 4: db.formats.DECIMALS by
+db.analytics.metrics.COLUMN_UNITS); a download of personal data (db.exports.is_personal) writes
+its audit row when it is built."""
 
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ import streamlit as st
 
 from dashboard import auth, resources
 from dashboard.cache import invalidate
-from db import exports
+from db import exports, formats, masking
+from db.analytics.metrics import COLUMN_UNITS
 from db.csv_cells import neutralise
 from db.filters import CustomerFilter
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so Excel shows ₹ and Indian names right) with text cells neutralised."""
-    safe = frame.copy()
+    """UTF-8 CSV (with BOM, so Excel shows ₹ and Indian names right): text cells neutralised,
+    numbers rounded to their unit's decimals (the frame itself is left at full precision)."""
+    safe = formats.rounded(frame, COLUMN_UNITS)
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(neutralise)
@@ -33,13 +37,19 @@ def file_name(title: str) -> str:
 
 
 def audited(frame: pd.DataFrame, *, what: str, page: str, f: CustomerFilter | None) -> Callable[[], bytes]:
-    """The deferred CSV of a frame of personal data: on the click, the CSV and its audit row."""
+    """The deferred CSV of a frame of personal data: on the click, the CSV and its audit row.
+
+    A table's or chart's frame never holds an email, phone or date of birth (those leave the app
+    only in the customer list export, masked for the roles that may not see them): its file is
+    recorded as not masked, and a frame with such a column is refused here rather than written."""
+    if leaked := [str(c) for c in frame.columns if str(c) in masking.MASKED_COLUMNS]:
+        raise ValueError(f"{what!r} holds {', '.join(leaked)}: a table's CSV must not carry them")
     actor, engine = auth.current_actor(), resources.engine()  # now: the callable may run outside the run
     export = exports.Export(
         what=what,
         field=f"table:{file_name(what).removesuffix('.csv')}",
         rows=len(frame),
-        masked=False,  # tables and charts show no email, phone or date of birth, masked or not
+        masked=False,  # nothing in it is masked: it has no column that would be
         page=page,
         filter=f.to_params() if f is not None else {},
     )

@@ -69,5 +69,5 @@ def rupees(v: object) -> str:
 
 def _indian_grouping(amount: Decimal) -> str:
     """12345678.9 -> 1,23,45,678.90 (Indian digit grouping)."""
-    whole, _, frac = f"{abs(amount):.2f}".partition(".")
+    whole, _, frac = f"{abs(amount):.{formats.DECIMALS['rupees']}f}".partition(".")
     return f"{'-' if amount < 0 else ''}{indian_digits(int(whole))}.{frac}"

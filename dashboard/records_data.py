@@ -7,7 +7,6 @@ exactly the cached reads of the tables the write reports in WriteResult.tables.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -145,18 +144,15 @@ def customer_360(customer_id: int, *, masked: bool):
 
 # --- masking (viewers) ----------------------------------------------------------------
 
-MASKED_FIELDS = ("Email", "Phone", "Date_of_Birth")
+MASKED_FIELDS = masking.MASKED_COLUMNS
 MASK = "*****"
 
 
-def mask_profile(profile: dict, *, today: dt.date | None = None) -> dict:
-    out = dict(profile)
-    out["Email"] = masking.mask_email(profile.get("Email"))
-    out["Phone"] = masking.mask_phone(profile.get("Phone"))
-    dob = profile.get("Date_of_Birth")
-    if isinstance(dob, str):
-        dob = dt.date.fromisoformat(dob[:10])
-    out["Date_of_Birth"] = masking.age_only(dob, today=today)
+def mask_profile(profile: dict) -> dict:
+    """Email and phone masked, no date of birth (None): the Age field, as stored, gives the age,
+    the same number as the Age column of the masked customer list export (db.masking)."""
+    out = masking.mask_record(profile)
+    out["Date_of_Birth"] = None
     return out
 
 

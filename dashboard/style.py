@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from db.analytics.metrics import UNKNOWN
+from db.formats import DECIMALS
 
 # Okabe-Ito
 BLACK = "#000000"
@@ -110,10 +111,10 @@ def percent(value: float | None, *, digits: int = 1) -> str:
 
 
 def score(value: float | None) -> str:
-    """A risk score 0..100 with one decimal."""
+    """A risk score 0..100 with the decimals of a score (one)."""
     if _is_missing(value):
         return MISSING
-    return f"{value:.1f}"
+    return f"{value:.{DECIMALS['score']}f}"
 
 
 def delta_text(current: int | None, previous: int | None, *, relative: bool = True) -> str | None:

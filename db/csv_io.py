@@ -75,6 +75,7 @@ EXPORT_COLUMNS = tuple(c.name for c in customer_info.columns) + (
     "Risk_Score",
     "Engagement_Level",
 )
+MASKED_EXPORT_COLUMNS = masking.masked_file_columns(EXPORT_COLUMNS)  # no Date_of_Birth; Age stays
 
 
 def _export_cell(value) -> object:
@@ -92,11 +93,11 @@ def export_customers(
     query: str = "",
     masked: bool,
     chunk_size: int = 10_000,
-    today: dt.date | None = None,
 ) -> Iterator[str]:
     """CSV text chunks (header first) of the customers matching the filter and search term.
 
-    masked=True: Email and Phone masked, Date_of_Birth replaced by the age ('34 years').
+    masked=True (db.masking): the columns MASKED_EXPORT_COLUMNS, Email and Phone masked and no
+    Date_of_Birth column (the Age column, in whole years, stays as stored).
     """
     columns = [
         *customer_info.columns,
@@ -113,7 +114,8 @@ def export_customers(
     base = filters.apply(base, f, segment_joined=True).where(condition)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    header = MASKED_EXPORT_COLUMNS if masked else EXPORT_COLUMNS
+    writer.writerow(header)
     yield buffer.getvalue()
     last_id = None
     while True:
@@ -126,15 +128,8 @@ def export_customers(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         for row in rows:
-            values = list(row)
-            if masked:
-                m = row._mapping
-                values[EXPORT_COLUMNS.index("Email")] = masking.mask_email(m["Email"])
-                values[EXPORT_COLUMNS.index("Phone")] = masking.mask_phone(m["Phone"])
-                values[EXPORT_COLUMNS.index("Date_of_Birth")] = masking.age_only(
-                    m["Date_of_Birth"], today=today
-                )
-            writer.writerow([_export_cell(v) for v in values])
+            record = masking.mask_record(row._mapping) if masked else row._mapping
+            writer.writerow([_export_cell(record[c]) for c in header])
         yield buffer.getvalue()
         last_id = rows[-1]._mapping["Customer_ID"]
         if len(rows) < chunk_size:

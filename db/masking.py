@@ -1,8 +1,18 @@
-"""Masking of personal data for roles that may not see it (viewers)."""
+"""Masking of personal data for roles that may not see it (viewers and marketers).
+
+The email and phone are masked (p*****@gmail.com, +91 ******3210) and the date of birth is left
+out: on the Customer 360 there is no date-of-birth field, in the customer list export no
+Date_of_Birth column (an age such as '53 years' under that header would not be a date). The age
+is the customer's Age as stored (whole years), on the page and in the file alike: the same number
+the sidebar's age filter and the age bands use.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Iterable, Mapping
+
+MASKED_COLUMNS = ("Email", "Phone", "Date_of_Birth")  # never shown unmasked to those roles
+LEFT_OUT = ("Date_of_Birth",)  # not masked but left out: no masked value of it would be a date
 
 
 def _text(value) -> str | None:
@@ -31,11 +41,17 @@ def mask_phone(phone: str | None) -> str | None:
     return f"{prefix}******{digits[-4:]}"
 
 
-def age_only(date_of_birth: dt.date | None, *, today: dt.date | None = None) -> str | None:
-    """A date of birth shown as an age: '34 years'."""
-    if not isinstance(date_of_birth, dt.date):
-        return None
-    today = today or dt.date.today()
-    before_birthday = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
-    years = today.year - date_of_birth.year - before_birthday
-    return f"{years} years"
+def masked_file_columns(columns: Iterable[str]) -> tuple[str, ...]:
+    """The columns of a masked file of these columns: the date of birth left out."""
+    return tuple(c for c in columns if c not in LEFT_OUT)
+
+
+def mask_record(record: Mapping[str, object]) -> dict[str, object]:
+    """A masked row (of a file, or the 360's profile): email and phone masked, the date of birth
+    left out."""
+    out = {k: v for k, v in record.items() if k not in LEFT_OUT}
+    if "Email" in out:
+        out["Email"] = mask_email(out["Email"])
+    if "Phone" in out:
+        out["Phone"] = mask_phone(out["Phone"])
+    return out

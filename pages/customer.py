@@ -70,8 +70,8 @@ PROFILE_ROWS = [
     ("Email", "Email"),
     ("Phone", "Phone"),
     ("Gender", "Gender"),
-    ("Age" if masked else "Date of birth", "Date_of_Birth"),
-    None if masked else ("Age", "Age"),
+    None if masked else ("Date of birth", "Date_of_Birth"),  # masked: the age only (db.masking)
+    ("Age", "Age"),
     ("City", "City"),
     ("State", "State"),
     ("Country", "Country"),

@@ -4,6 +4,8 @@ A Metric is an aggregate over the copy's wide `customers` table (one row per cus
 their current segment): its label for people, SQLAlchemy expression, unit, help text and NULL
 rule. KPI tiles, chart titles and hovers, chart CSV headers, audience counts, `python -m db
 report` and docs/metrics.md (tests/db/test_metrics_doc.py) all take them from here.
+COLUMN_UNITS gives the unit of every number column of the chart and table frames, which their
+CSVs are rounded by (db.formats.DECIMALS).
 
 Every customer-level figure uses the customer's current segment (db.analytics.schema), on every
 page. A NULL Risk_Score is "not scored": left out of averages and of the Low / Medium / High
@@ -205,6 +207,31 @@ METRICS: dict[str, Metric] = {
             "up",
         ),
     )
+}
+
+# The unit of each number column of the dashboards' chart and table frames (db.analytics.*), by
+# column name: their CSVs are rounded by it (db.formats.DECIMALS). A metric's key is its column.
+# Counts and other whole numbers (customers, years, loyalty points) need no entry.
+COLUMN_UNITS: dict[str, str] = {
+    **{m.key: m.unit for m in METRICS.values()},  # value_at_risk, avg_risk, active_share, ...
+    "Lifetime_Value": "rupees",
+    "Value_At_Risk": "rupees",
+    "total": "rupees",  # lifetime value per category / segment name (value.*)
+    "mean": "rupees",
+    "median": "rupees",
+    # Histogram bins: floats only in the lifetime-value histogram (value.distribution); the risk
+    # score and loyalty point bins are whole numbers.
+    "bin_start": "rupees",
+    "bin_end": "rupees",
+    "Risk_Score": "score",
+    "mean_risk": "score",
+    "customer_share": "share",  # the Pareto curve
+    "value_share": "share",
+    "notification_rate": "share",  # consent.rates
+    "marketing_rate": "share",
+    "newsletter_rate": "share",
+    "days_bin_start": "days",  # churn.risk_vs_inactivity
+    "days_bin_end": "days",
 }
 
 KPI_KEYS = (

@@ -3,19 +3,23 @@ when, page, filter, rows, masked or not), which columns make a file personal, th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
 from sqlalchemy import select
 
-from db import audit_query, exports
+from db import audit_query, csv_io, exports, masking
 from db.access import Actor, PermissionDenied
 from db.analytics.churn import TOP_AT_RISK_COLUMNS
 from db.audiences import EXPORT_COLUMNS
 from db.audit import audit_log
+from db.csv_cells import neutralise
 from db.filters import CustomerFilter
 from db.migrate import upgrade
+from db.models import customer_info
 from tests.db.factories import insert_customer
 
 CITY = "Exportpur"
@@ -60,6 +64,42 @@ def test_a_customer_list_export_writes_exactly_one_audit_row(engine, role, maske
     }
     assert exports.count_rows(text) == 3
     assert ("priya.sharma." in text) is not masked  # the email's local part
+
+
+@pytest.mark.parametrize("role", ["viewer", "marketer", "editor", "admin"])
+def test_each_column_of_a_customer_list_export_holds_what_its_header_says(engine, role):
+    """Masked (viewer, marketer): no Date_of_Birth column (an age text is not a date), the Age
+    column in whole years as stored, email and phone masked as on the pages. Unmasked: the stored
+    values. The audit row says which."""
+    masked = role in ("viewer", "marketer")
+    ci = customer_info.c
+    with engine.connect() as conn:
+        text = exports.customer_list_csv(conn, actor=Actor(f"{role}1", role), f=FILTER, page="Customer list")
+        [audit_row] = _export_rows(conn)
+        stored = conn.execute(
+            select(customer_info)
+            .where(ci.City == CITY, ci.Account_Status == "Active")
+            .order_by(ci.Customer_ID)
+        )
+        stored = stored.mappings().all()
+    assert json.loads(audit_row.new_value)["masked"] is masked
+    header, *body = list(csv.reader(io.StringIO(text)))
+    assert header == list(csv_io.MASKED_EXPORT_COLUMNS if masked else csv_io.EXPORT_COLUMNS)
+    assert ("Date_of_Birth" in header) is not masked and "Age" in header
+    assert len(body) == len(stored) == 3
+    for cells, want in zip(body, stored, strict=True):
+        got = dict(zip(header, cells, strict=True))
+        assert got["Age"] == str(want["Age"]) and 18 <= int(got["Age"]) <= 120
+        assert not any(cell.endswith("years") for cell in cells)
+        if masked:
+            assert got["Email"] == masking.mask_email(want["Email"]) == "p*****@example.com"
+            # "+91 ******0001": a text starting with "+" gets the one CSV-cell rule's apostrophe
+            assert got["Phone"] == neutralise(masking.mask_phone(want["Phone"]))
+            assert got["Phone"] == f"'+91 ******{want['Phone'][-4:]}"
+            assert str(want["Date_of_Birth"]) not in text
+        else:
+            assert (got["Email"], got["Phone"]) == (want["Email"], want["Phone"])
+            assert dt.date.fromisoformat(got["Date_of_Birth"]) == want["Date_of_Birth"]
 
 
 def test_the_search_term_is_recorded_and_anonymous_is_refused(engine):

@@ -91,6 +91,13 @@ def test_viewer_drills_down_and_shares_the_view(server, new_page):
     assert rows[0] == ["bin_start", "band", "customers"], rows[:2]
     assert {r[1] for r in rows[1:] if int(r[2])} == {"High"}, rows
     ui.wait_ready(page)
+    # Money to the paisa in a chart's file (the chart plots full values): value at risk by category.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").nth(VAR_BY_CATEGORY).click()
+    rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["category", "value_at_risk", "customers"], rows[:2]
+    assert rows[1:] and all(re.fullmatch(r"\d+(\.\d{1,2})?", r[1]) for r in rows[1:]), rows
+    ui.wait_ready(page)
     shared = page.url
 
     # The shared link in a new browser context: sign in, then the same page and view.

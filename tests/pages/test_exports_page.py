@@ -4,9 +4,12 @@ filters to exports and says in words what each file held."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +18,7 @@ from db.access import Actor
 from db.audit import audit_log
 from db.engine import make_engine
 from tests.pages._records_fixtures import (
+    PRIYA,
     ROOT,
     app,
     texts,
@@ -57,6 +61,36 @@ def test_customer_list_export_is_audited_when_built_not_when_shown(db, downloads
     }
     downloads[button.id]()
     assert len(_exports(url)) == 2  # each download is one row
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_customer_list_export_columns_hold_what_their_headers_say(db, downloads, monkeypatch, role):
+    """The button's file for a viewer: no Date_of_Birth column (no '36 years' under a date
+    header), the stored Age, email and phone masked as in the list shown above it; for an editor
+    the stored values. The audit row says masked or not."""
+    url, _ = db
+    actor = Actor(f"{role}1", role)
+    masked = role == "viewer"
+    monkeypatch.setattr("dashboard.auth.current_actor", lambda: actor)
+    at = app("customers.py").run()
+    at.text_input(key="cl.query").set_value("Priya Sharma").run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value.iloc[0]
+    [button] = [b for b in at.get("download_button") if b.label.startswith("Export")]
+    assert button.label.endswith("(masked)") is masked
+    header, *body = list(csv.reader(io.StringIO(downloads[button.id]().decode())))
+    [row] = [dict(zip(header, cells, strict=True)) for cells in body if "Priya Sharma" in cells]
+    assert ("Date_of_Birth" in header) is not masked
+    assert row["Age"] == str(PRIYA["Age"])  # as stored, for every role
+    if masked:
+        assert (row["Email"], shown["Email"]) == ("p*****@gmail.com",) * 2
+        assert row["Phone"] == "'" + shown["Phone"] == "'+91 ******3210"  # the CSV-cell rule's apostrophe
+    else:
+        assert (row["Email"], row["Phone"]) == (PRIYA["Email"], PRIYA["Phone"])
+        assert row["Date_of_Birth"] == PRIYA["Date_of_Birth"].isoformat()
+    assert all(not cell.endswith("years") for cells in body for cell in cells)
+    [logged] = _exports(url)
+    assert json.loads(logged.new_value)["masked"] is masked
 
 
 def test_audit_log_filters_to_exports_and_says_what_each_file_held(db):
@@ -107,3 +141,15 @@ def test_churn_top_table_download_is_audited_and_count_charts_are_not(app_env, d
         "masked": False,
     }
     assert logged["rows"] > 0
+
+
+def test_a_table_csv_with_a_contact_column_is_refused_not_written_unmasked():
+    """Table and chart CSVs are recorded as not masked because none carries an email, phone or
+    date of birth: a frame that did is refused before any button or audit row exists."""
+    import pandas as pd
+
+    from dashboard import export
+
+    frame = pd.DataFrame({"Customer_ID": [1], "Email": ["asha@example.com"]})
+    with pytest.raises(ValueError, match="'Top' holds Email"):
+        export.audited(frame, what="Top", page="Churn risk", f=None)

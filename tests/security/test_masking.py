@@ -58,8 +58,10 @@ def test_360_is_masked_for_viewers_and_marketers(app_db, role):
     assert not at.exception, at.exception
     shown = rendered_text(at)
     assert _leaks(shown, all_customers(url)) == []
-    assert "1990-05-17" not in shown and "17/05/1990" not in shown
+    assert "1990-05-17" not in shown and "17/05/1990" not in shown and "17 May 1990" not in shown
     assert "p*****@gmail.com" in shown.replace("\\", "")
+    assert "Date of birth" not in shown and "years" not in shown  # the Age field, as stored, instead
+    assert f"**Age**  \n{PRIYA['Age']}" in [m.value for m in at.markdown]
 
 
 def test_editor_sees_unmasked_360(app_db):
@@ -79,8 +81,12 @@ def test_masked_export_has_no_contact_details(app_db):
     finally:
         engine.dispose()
     assert text.count("\n") > 200
-    assert _leaks(text, all_customers(url)) == []
+    customers = all_customers(url)
+    assert _leaks(text, customers) == []
     assert "$argon2" not in text
+    header = text.splitlines()[0].split(",")
+    assert "Date_of_Birth" not in header and "Age" in header  # no date column holding "53 years"
+    assert not [c["Date_of_Birth"] for c in customers if c["Date_of_Birth"].isoformat() in text]
 
 
 @pytest.mark.parametrize("role", ROLES)
