@@ -145,7 +145,7 @@ def customer_360(customer_id: int, *, masked: bool):
 
 # --- masking (viewers) ----------------------------------------------------------------
 
-MASKED_FIELDS = ("Email", "Phone", "Date_of_Birth")
+MASKED_FIELDS = masking.MASKED_FIELDS
 MASK = "*****"
 
 

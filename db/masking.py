@@ -39,3 +39,18 @@ def age_only(date_of_birth: dt.date | None, *, today: dt.date | None = None) -> 
     before_birthday = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
     years = today.year - date_of_birth.year - before_birthday
     return f"{years} years"
+
+
+# The fields masked for a role that may not see personal data (record pages, history, edit conflicts).
+MASKED_FIELDS = ("Email", "Phone", "Date_of_Birth")
+
+
+def mask_field(field: str, value):
+    """`value` of column `field` as a role that may not see personal data sees it."""
+    if field == "Email":
+        return mask_email(value)
+    if field == "Phone":
+        return mask_phone(value)
+    if field == "Date_of_Birth":
+        return age_only(value)
+    return value
