@@ -194,12 +194,12 @@ def test_failed_save_after_a_successful_one_keeps_the_edit_tab_open(db):
     url, ids = db
     cid = ids["priya"]
     at = app("customer.py", id=cid).run()
-    assert _open_tab_label(at) == "History"
+    assert _open_tab_label(at) == "Overview"
     at.session_state[f"customer-tabs-{cid}"] = "Edit profile"  # the user opens the tab
     _profile_input(at, cid, "City").set_value("Nagpur")
     _button(at, "Save changes").click().run()
     assert any("Saved: City." in str(s.value) for s in at.success)
-    assert _open_tab_label(at) == "History"  # a successful save shows the recorded change
+    assert _open_tab_label(at) == "Overview"  # a successful save shows the record as saved
     at.session_state[f"customer-tabs-{cid}"] = "Edit profile"  # the user opens the tab again
     at.text_input(key=f"profile-{cid}.v1.Email").set_value("still not an email")
     _button(at, "Save changes").click().run()
