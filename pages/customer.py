@@ -148,7 +148,9 @@ with overview:
                 forms.show_problems(state, on_reload=lambda: rd.forget(customer_id))
                 with st.form(f"{state.key}.form"):
                     own = original["Communication_Channel"]
-                    values = forms.preference_fields(state, original, channels=tuple(sorted({own, *free})))
+                    values = forms.preference_fields(
+                        state, state.prefill(original), channels=tuple(sorted({own, *free}))
+                    )
                     save = st.form_submit_button("Save preference", type="primary")
                     remove = st.form_submit_button("Remove this preference row")
                 forms.save_or_remove(
@@ -217,7 +219,7 @@ with overview:
                 original = state.load(forms.snapshot(by_id.loc[sid].to_dict(), forms.SEGMENT_FIELDS))
                 forms.show_problems(state, on_reload=lambda: rd.forget(customer_id))
                 with st.form(f"{state.key}.form"):
-                    values = forms.segment_fields(state, original)
+                    values = forms.segment_fields(state, state.prefill(original))
                     save = st.form_submit_button("Save segment", type="primary")
                     remove = st.form_submit_button("Remove this segment row")
                 forms.save_or_remove(
@@ -271,7 +273,7 @@ if can_edit:
         original = profile_state.load(forms.snapshot(p, forms.CUSTOMER_FIELDS))
         forms.show_problems(profile_state, on_reload=lambda: reload_all())
         with st.form(f"{profile_state.key}.form"):
-            values = forms.customer_fields(profile_state, original)
+            values = forms.customer_fields(profile_state, profile_state.prefill(original))
             save = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
         if save:
             changed = forms.changes(values, original)
@@ -285,6 +287,7 @@ if can_edit:
                         actor=actor, customer_id=customer_id, original=original, changes=changed
                     ),
                     success=f"Saved: {', '.join(forms.LABELS[f] for f in changed)}.",
+                    mine=changed,
                 )
                 status_state.reload()
                 st.rerun()
