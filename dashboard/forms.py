@@ -7,6 +7,8 @@
   to the write for the optimistic check), the last errors or conflict, and a version number that
   is part of the widget keys: bumping it (after a save, or "reload current values") re-creates
   the widgets prefilled from the database; an error never bumps it, so typed values survive.
+  After a conflict the user's changes are kept too (`mine`), so that "re-apply my changes" can
+  re-create the form from the database with them on top (`put_back`, `prefill`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 import streamlit as st
 
+from dashboard import edit_conflict
 from dashboard.formatting import literal
 from db import formats, validation
 from db.models import ACCOUNT_STATUSES, CATEGORIES, CHANNELS, ENGAGEMENT_LEVELS, GENDERS
@@ -78,8 +81,27 @@ class FormState:
         return self._ss.get(self._k("errors"), {})
 
     @property
-    def conflict(self) -> dict | None:
+    def conflict(self) -> tuple | None:
+        """After a refused edit: what someone else changed (db.conflicts.FieldChange per field)."""
         return self._ss.get(self._k("conflict"))
+
+    @property
+    def mine(self) -> dict:
+        """After a refused edit: the user's changes that were not saved (field -> typed value)."""
+        return self._ss.get(self._k("mine"), {})
+
+    @property
+    def reapplied(self) -> dict:
+        """The user's changes put back on top of the values loaded from the database."""
+        return self._ss.get(self._k("reapplied"), {})
+
+    def put_back(self, changes: Mapping) -> None:
+        """This form version starts from its new snapshot with `changes` on top (see prefill)."""
+        self._ss[self._k("reapplied")] = dict(changes)
+
+    def prefill(self, original: Mapping) -> dict:
+        """What the widgets start with: the snapshot, and any changes put back on top of it."""
+        return {**original, **self.reapplied}
 
     @property
     def failure(self) -> str | None:
@@ -89,15 +111,16 @@ class FormState:
     def has_problems(self) -> bool:
         return bool(self.errors or self.failure or self.conflict is not None)
 
-    def fail(self, *, errors=None, conflict=None, failure=None) -> None:
+    def fail(self, *, errors=None, conflict=None, failure=None, mine=None) -> None:
         self._ss[self._k("errors")] = dict(errors or {})
-        self._ss[self._k("conflict")] = dict(conflict) if conflict is not None else None
+        self._ss[self._k("conflict")] = tuple(conflict) if conflict is not None else None
         self._ss[self._k("failure")] = failure
+        self._ss[self._k("mine")] = dict(mine or {})
 
     def reload(self) -> None:
         """Forget the snapshot, errors and typed values: the next run prefills from the database."""
         version = self.version
-        for part in ("original", "errors", "conflict", "failure"):
+        for part in ("original", "errors", "conflict", "failure", "mine", "reapplied"):
             self._ss.pop(self._k(part), None)
         for widget_key in [k for k in self._ss if isinstance(k, str) and k.startswith(self.key + ".")]:
             del self._ss[widget_key]
@@ -114,9 +137,17 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")  # once: a banner, no pop-up as well
 
 
-def submit(state: FormState, fn: Callable[[], object], *, success: str | None = None, reload=True):
+def submit(
+    state: FormState,
+    fn: Callable[[], object],
+    *,
+    success: str | None = None,
+    reload=True,
+    mine: Mapping | None = None,
+):
     """Run a write; on failure remember errors/conflict (typed values stay) and rerun.
 
+    `mine`: the user's changes the write carries, kept after a conflict so they can be re-applied.
     Returns the WriteResult on success (after flashing `success` and, when `reload`, bumping the
     form version so it is prefilled from the database again).
     """
@@ -129,7 +160,7 @@ def submit(state: FormState, fn: Callable[[], object], *, success: str | None = 
     except ValidationFailed as exc:
         state.fail(errors=exc.errors)
     except Conflict as exc:
-        state.fail(conflict=exc.changed)
+        state.fail(conflict=exc.fields, mine=mine)
     except NotFound:
         state.fail(failure="This record no longer exists: someone deleted it meanwhile. Nothing was saved.")
     except WriteFailed as exc:
@@ -158,46 +189,18 @@ def _field_message(field: str, message: str) -> str:
 
 
 def show_problems(state: FormState, *, on_reload: Callable[[], None] | None = None) -> None:
-    """Above a form: the list of field errors, a conflict, or a failure."""
+    """Above a form: the list of field errors, a failure, or a conflict (dashboard.edit_conflict)."""
     if state.errors:
         lines = "\n".join(f"- {literal(_field_message(f, m))}" for f, m in state.errors.items())
         st.error(f"Nothing was saved. Please correct:\n{lines}", icon=":material/error:")
     if state.failure:
         st.error(literal(state.failure), icon=":material/error:")
-    if state.conflict is not None:
-        original = state.original or {}
-        st.warning(
-            "Nothing was saved: someone else changed this record after you opened the form. "
-            "Your typed values are still in the form; reload to start from the current values.",
-            icon=":material/sync_problem:",
-        )
-        rows = [
-            {
-                "Field": LABELS.get(field, field),
-                "When you opened the form": _text(original.get(field)),
-                "Now in the database": _text(now),
-            }
-            for field, now in state.conflict.items()
-        ]
-        st.dataframe(rows, hide_index=True, width="stretch")
-        if st.button("Reload current values", key=f"{state.key}.reload", icon=":material/refresh:"):
-            if on_reload:
-                on_reload()
-            state.reload()
-            st.rerun()
+    edit_conflict.show(state, on_reload=on_reload)
 
 
 def _field_error(state: FormState, field: str) -> None:
     if message := state.errors.get(field):
         st.error(_field_message(field, message))
-
-
-def _text(value) -> str:
-    if value is None:
-        return "(empty)"
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
 
 
 # --- widgets -----------------------------------------------------------------------------
@@ -466,7 +469,7 @@ def save_or_remove(
     if save and not changed:
         st.info("Nothing changed.")
     elif save:
-        submit(state, lambda: update(changed), success=f"{label} saved.")
+        submit(state, lambda: update(changed), success=f"{label} saved.", mine=changed)
         st.rerun()
     elif remove:
         submit(state, delete, success=f"{label} removed.")

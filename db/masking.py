@@ -55,3 +55,15 @@ def mask_record(record: Mapping[str, object]) -> dict[str, object]:
     if "Phone" in out:
         out["Phone"] = mask_phone(out["Phone"])
     return out
+
+
+def mask_field(field: str, value):
+    """`value` of column `field` as a role that may not see personal data sees it (None for a
+    date of birth: it is left out, see LEFT_OUT)."""
+    if field == "Email":
+        return mask_email(value)
+    if field == "Phone":
+        return mask_phone(value)
+    if field in LEFT_OUT:
+        return None
+    return value

@@ -8,7 +8,8 @@ Every function:
   everything is rolled back, nothing is half-written;
 - guards against lost updates without extra columns: `original` is the row as the form loaded it;
   the row is re-read (SELECT ... FOR UPDATE where supported) and when any column differs,
-  Conflict(changed={field: value now}) is raised and nothing is written;
+  Conflict is raised and nothing is written: `.changed` {field: value now}, and `.fields` saying
+  for people what changed, to what, and who saved it when (db.conflicts);
 - writes one audit_log row per changed field in the same transaction;
 - returns WriteResult(tables=..., customer_ids=...) naming every table written (for cache
   invalidation) and every customer whose rows in the three tables were created, changed or
@@ -25,25 +26,13 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import (
-    Boolean,
-    Connection,
-    Date,
-    DateTime,
-    Integer,
-    Numeric,
-    Table,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from db import audit, contact_match, engine
 from db.access import EDITS_RECORDS, Actor, require
+from db.conflicts import Conflict, check_original, same
 from db.models import customer_info, customer_preferences, customer_segments
 from db.validation import (
     CUSTOMER_FIELDS,
@@ -51,10 +40,6 @@ from db.validation import (
     PREFERENCE_FIELDS,
     SEGMENT_FIELDS,
     ValidationFailed,
-    _Bad,
-    _boolean,
-    _date,
-    is_blank,
     join_before_birth,
     validate_customer,
     validate_preference,
@@ -84,18 +69,6 @@ CUSTOMER = "Customer_Info"
 PREFERENCES = "Customer_Preferences"
 SEGMENTS = "Customer_Segments"
 AUDIT = "audit_log"
-
-
-class Conflict(Exception):
-    """Someone else saved the record since the form was loaded.
-
-    `.changed` maps each field that differs from the loaded values to the value it holds now.
-    """
-
-    def __init__(self, changed: Mapping[str, object]):
-        self.changed = dict(changed)
-        fields = ", ".join(LABELS.get(k, k) for k in self.changed)
-        super().__init__(f"changed by someone else since you opened it: {fields}; nothing was saved")
 
 
 class NotFound(Exception):
@@ -187,36 +160,6 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         raise _failure(error) from error
 
 
-# --- comparing values of a column ---------------------------------------------------------------
-
-
-def canonical(column, value: object) -> object:
-    """A comparable form of `value` for `column` (blank -> None, dates, numbers, booleans)."""
-    if is_blank(value):
-        return None
-    kind = column.type
-    try:
-        if isinstance(kind, Boolean):
-            return _boolean(value)
-        if isinstance(kind, DateTime):
-            if hasattr(value, "to_pydatetime"):
-                value = value.to_pydatetime()
-            if isinstance(value, dt.datetime):
-                return value.replace(tzinfo=None).isoformat(sep=" ")
-            return str(value).replace("T", " ")
-        if isinstance(kind, Date):
-            return _date(value).isoformat()
-        if isinstance(kind, (Integer, Numeric)):
-            return Decimal(str(int(value) if isinstance(value, bool) else value)).normalize()
-    except (_Bad, InvalidOperation, ValueError):
-        return str(value)
-    return str(value)
-
-
-def same(column, a: object, b: object) -> bool:
-    return canonical(column, a) == canonical(column, b)
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -230,16 +173,6 @@ def _locked_row(conn: Connection, table: Table, record_id: int, *, what: str) ->
     if row is None:
         raise NotFound(f"{what} {record_id} does not exist (it may have been deleted)")
     return dict(row)
-
-
-def _check_original(table: Table, current: Mapping, original: Mapping) -> None:
-    changed = {
-        name: current[name]
-        for name, loaded in original.items()
-        if name in table.c and name in current and not same(table.c[name], loaded, current[name])
-    }
-    if changed:
-        raise Conflict(changed)
 
 
 def _diff(table: Table, current: Mapping, clean: Mapping) -> dict[str, tuple[object, object]]:
@@ -322,7 +255,15 @@ def update_customer(
         raise ValidationFailed({"Join_Date": problem})
     with transaction(conn):
         current = _locked_row(conn, customer_info, customer_id, what="customer")
-        _check_original(customer_info, current, original)
+        check_original(
+            conn,
+            actor=actor,
+            table=customer_info,
+            record_id=customer_id,
+            customer_id=customer_id,
+            current=current,
+            original=original,
+        )
         diff = _diff(customer_info, current, clean)
         if not diff:
             return WriteResult(tables=frozenset(), record_id=customer_id)
@@ -441,7 +382,15 @@ def update_preference(
     with transaction(conn):
         current = _locked_row(conn, customer_preferences, preference_id, what="preference")
         customer_id = current["Customer_ID"]
-        _check_original(customer_preferences, current, original)
+        check_original(
+            conn,
+            actor=actor,
+            table=customer_preferences,
+            record_id=preference_id,
+            customer_id=customer_id,
+            current=current,
+            original=original,
+        )
         diff = _diff(customer_preferences, current, clean)
         if not diff:
             return WriteResult(tables=frozenset(), record_id=preference_id)
@@ -522,7 +471,15 @@ def update_segment(
     with transaction(conn):
         current = _locked_row(conn, customer_segments, segment_id, what="segment")
         customer_id = current["Customer_ID"]
-        _check_original(customer_segments, current, original)
+        check_original(
+            conn,
+            actor=actor,
+            table=customer_segments,
+            record_id=segment_id,
+            customer_id=customer_id,
+            current=current,
+            original=original,
+        )
         diff = _diff(customer_segments, current, clean)
         if not diff:
             return WriteResult(tables=frozenset(), record_id=segment_id)

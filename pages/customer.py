@@ -1,4 +1,8 @@
-"""Customer 360: one customer's profile, preferences, segments and history; editing for editors."""
+"""Customer 360: one customer's profile, preferences, segments and history; editing for editors.
+
+Tabs right under the name (dashboard.record_tabs): Overview | Edit profile | Status and delete |
+History, the two editing tabs only for a role that may edit.
+"""
 
 import numbers
 
@@ -6,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, forms
 from dashboard import formatting as fmt
+from dashboard import record_tabs as rt
 from dashboard import records_data as rd
 from dashboard.style import indian_digits
 from db import formats
@@ -55,10 +60,29 @@ st.caption(
 if masked:
     st.caption(":material/lock: Personal data is masked for your role.")
 
-# --- summary -------------------------------------------------------------------------------
+profile_state = forms.FormState(f"profile-{customer_id}")
+status_state = forms.FormState(f"status-{customer_id}")
+delete_state = forms.FormState(f"delete-{customer_id}")
+record_tabs = rt.RecordTabs(customer_id, can_edit=can_edit)
+tabs = record_tabs.show(
+    {
+        rt.EDIT: profile_state.has_problems,
+        rt.STATUS: status_state.has_problems or delete_state.has_problems,
+    }
+)
+
+
+def reload_all() -> None:
+    rd.forget(customer_id)
+    for state in (profile_state, status_state):
+        state.reload()
+
+
+# --- overview: summary, profile, preferences, segments ---------------------------------------
+overview = tabs[rt.OVERVIEW]
 segs = record.segments
 current = segs[segs["is_current"]].iloc[0] if len(segs) and segs["is_current"].any() else None
-m1, m2, m3, m4 = st.columns(4)
+m1, m2, m3, m4 = overview.columns(4)
 m1.metric("Current segment", "—" if current is None else f"{current['Segment_Category']}")
 m2.metric("Lifetime value", "—" if current is None else fmt.rupees(current["Lifetime_Value"]))
 m3.metric("Risk score", "—" if current is None else fmt.value(current["Risk_Score"]))
@@ -80,52 +104,13 @@ PROFILE_ROWS = [
     ("Account status", "Account_Status"),
     ("Last login", "Last_Login"),
 ]
-cols = st.columns(3)
+cols = overview.columns(3)
 for i, (label, field) in enumerate(r for r in PROFILE_ROWS if r):
     shown = formats.phone_text(p.get(field)) if field == "Phone" else fmt.value(p.get(field))
     cols[i % 3].markdown(f"**{label}**  \n{fmt.literal(shown)}")
 
-# --- tabs ----------------------------------------------------------------------------------
-st.markdown("#### Preferences")
-pref_box = st.container()
-st.markdown("#### Segments")
-seg_box = st.container()
-st.markdown("#### History and changes" if can_edit else "#### History")
-profile_state = forms.FormState(f"profile-{customer_id}")
-status_state = forms.FormState(f"status-{customer_id}")
-delete_state = forms.FormState(f"delete-{customer_id}")
-names = ["History"] + (["Edit profile", "Status and delete"] if can_edit else [])
-# The open tab is session state (stateful tabs, keyed), not a `default` the browser may ignore.
-# A write from a tab sets OPEN_TAB just before it runs; on the next run a failed write re-opens
-# its tab (the form and its messages stay in view), a successful one opens History (the change).
-TAB_KEY = f"customer-tabs-{customer_id}"
-OPEN_TAB = f"_customer.open-tab.{customer_id}"
-wanted = st.session_state.pop(OPEN_TAB, None)
-failed = {
-    "Edit profile": profile_state.has_problems,
-    "Status and delete": status_state.has_problems or delete_state.has_problems,
-}
-if can_edit and wanted in names:
-    st.session_state[TAB_KEY] = wanted if failed.get(wanted) else "History"
-tabs = {
-    "Preferences": pref_box,
-    "Segments": seg_box,
-    **dict(zip(names, st.tabs(names, key=TAB_KEY, on_change="rerun"), strict=True)),
-}
-
-
-def keep_open(tab: str) -> None:
-    """Before a write from inside `tab`: if it fails, the next run opens that tab."""
-    st.session_state[OPEN_TAB] = tab
-
-
-def reload_all() -> None:
-    rd.forget(customer_id)
-    for state in (profile_state, status_state):
-        state.reload()
-
-
-with tabs["Preferences"]:
+with overview:
+    st.markdown("#### Preferences")
     prefs = record.preferences
     if prefs.empty:
         st.caption("No preference rows.")
@@ -163,7 +148,9 @@ with tabs["Preferences"]:
                 forms.show_problems(state, on_reload=lambda: rd.forget(customer_id))
                 with st.form(f"{state.key}.form"):
                     own = original["Communication_Channel"]
-                    values = forms.preference_fields(state, original, channels=tuple(sorted({own, *free})))
+                    values = forms.preference_fields(
+                        state, state.prefill(original), channels=tuple(sorted({own, *free}))
+                    )
                     save = st.form_submit_button("Save preference", type="primary")
                     remove = st.form_submit_button("Remove this preference row")
                 forms.save_or_remove(
@@ -194,7 +181,8 @@ with tabs["Preferences"]:
                     )
                     st.rerun()
 
-with tabs["Segments"]:
+with overview:
+    st.markdown("#### Segments")
     if segs.empty:
         st.caption("No segment rows.")
     else:
@@ -231,7 +219,7 @@ with tabs["Segments"]:
                 original = state.load(forms.snapshot(by_id.loc[sid].to_dict(), forms.SEGMENT_FIELDS))
                 forms.show_problems(state, on_reload=lambda: rd.forget(customer_id))
                 with st.form(f"{state.key}.form"):
-                    values = forms.segment_fields(state, original)
+                    values = forms.segment_fields(state, state.prefill(original))
                     save = st.form_submit_button("Save segment", type="primary")
                     remove = st.form_submit_button("Remove this segment row")
                 forms.save_or_remove(
@@ -259,7 +247,7 @@ with tabs["Segments"]:
                 )
                 st.rerun()
 
-with tabs["History"]:
+with tabs[rt.HISTORY]:
     hist = record.history
     if hist is None or hist.empty:
         st.caption("No recorded changes yet (changes made through this app are recorded here).")
@@ -281,29 +269,30 @@ with tabs["History"]:
         )
 
 if can_edit:
-    with tabs["Edit profile"]:
+    with tabs[rt.EDIT]:
         original = profile_state.load(forms.snapshot(p, forms.CUSTOMER_FIELDS))
         forms.show_problems(profile_state, on_reload=lambda: reload_all())
         with st.form(f"{profile_state.key}.form"):
-            values = forms.customer_fields(profile_state, original)
+            values = forms.customer_fields(profile_state, profile_state.prefill(original))
             save = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
         if save:
             changed = forms.changes(values, original)
             if not changed:
                 st.info("Nothing changed.")
             else:
-                keep_open("Edit profile")
+                record_tabs.keep_open(rt.EDIT)
                 forms.submit(
                     profile_state,
                     lambda: rd.update_customer(
                         actor=actor, customer_id=customer_id, original=original, changes=changed
                     ),
                     success=f"Saved: {', '.join(forms.LABELS[f] for f in changed)}.",
+                    mine=changed,
                 )
                 status_state.reload()
                 st.rerun()
 
-    with tabs["Status and delete"]:
+    with tabs[rt.STATUS]:
         st.markdown("**Account status**")
         status_original = status_state.load(forms.snapshot(p, forms.CUSTOMER_FIELDS))
         forms.show_problems(status_state, on_reload=lambda: reload_all())
@@ -311,7 +300,7 @@ if can_edit:
         target = "Inactive" if status == "Active" else "Active"
         verb = "Deactivate" if target == "Inactive" else "Reactivate"
         if st.button(f"{verb} this customer", key=f"{status_state.key}.toggle"):
-            keep_open("Status and delete")
+            record_tabs.keep_open(rt.STATUS)
             forms.submit(
                 status_state,
                 lambda: rd.set_account_status(
@@ -335,7 +324,7 @@ if can_edit:
             )
             delete = st.form_submit_button("Delete customer", icon=":material/delete:")
         if delete:
-            keep_open("Status and delete")
+            record_tabs.keep_open(rt.STATUS)
             if confirm.strip() != (p.get("Email") or ""):
                 delete_state.fail(
                     errors={"confirm": "Confirmation: type the customer's email exactly to delete"}
