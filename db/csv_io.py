@@ -13,7 +13,8 @@ raises ImportRejected before anything is touched.
 Rules of the import, stated for the UI:
 - files up to MAX_BYTES (50 MB) each, UTF-8 (with or without BOM), comma-separated, header row
   with the schema's column names (case and spaces/underscores are forgiven);
-- customers are matched on Email (normalised, lower-case): a match is an update, else a create;
+- customers are matched on Email (normalised, any letter case, the domain in either IDNA form):
+  a match is an update (the stored address is kept as it is spelled), else a create;
 - on an update, an empty cell leaves the stored value unchanged (it never erases it);
 - Age in the file is ignored (computed from Date_of_Birth); unknown columns are ignored;
 - a preference row for a channel the customer already has updates it, else adds it;
@@ -29,9 +30,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
-from db import audit, filters, masking, records
+from db import audit, contact_match, filters, masking, records
 from db.access import Actor, require
 from db.csv_cells import neutralise
 from db.current_segment import current_segment
@@ -253,15 +254,31 @@ def _batched(items: list, size: int = LOOKUP_BATCH):
         yield items[i : i + size]
 
 
-def _existing_by(conn: Connection, column, values: list, *, any_case: bool = False) -> dict:
-    """value -> full Customer_Info row for the values that exist (any_case: lower-case values
-    matched to stored ones in any letter case, e.g. emails another system stored as typed)."""
+def _existing_by(conn: Connection, column, values: list) -> dict:
+    """value -> full Customer_Info row for the values that exist."""
     found = {}
-    key = func.lower(column) if any_case else column
     for chunk in _batched(sorted(set(values))):
-        for row in conn.execute(select(customer_info).where(key.in_(chunk))).mappings():
-            stored = row[column.name]
-            found[stored.lower() if any_case else stored] = dict(row)
+        for row in conn.execute(select(customer_info).where(column.in_(chunk))).mappings():
+            found[row[column.name]] = dict(row)
+    return found
+
+
+def _existing_emails(conn: Connection, emails: list[str]) -> dict[str, dict]:
+    """Normalised address -> the Customer_Info row that stores it in any letter case or IDNA form
+    (another program may have stored Asha@Example.com or xn--...); the spelling as given wins,
+    else the lowest Customer_ID."""
+    spelled = contact_match.spellings_of(emails)
+    found: dict[str, dict] = {}
+    for chunk in _batched(sorted(spelled)):
+        stmt = select(customer_info).where(contact_match.stored_as_any(ci.Email, chunk))
+        for row in conn.execute(stmt).mappings():
+            address = spelled.get(row["Email"].lower())
+            if address is None:
+                continue
+            rank = (row["Email"] != address, row["Customer_ID"])
+            held = found.get(address)
+            if held is None or rank < (held["Email"] != address, held["Customer_ID"]):
+                found[address] = dict(row)
     return found
 
 
@@ -318,31 +335,10 @@ def dry_run(
         clean["_blank"] = blank
         clean_rows.append((row_no, clean, (raw.get("Customer_ID") or "").strip() or None))
 
-    existing = _existing_by(conn, ci.Email, [c["Email"] for _, c, _ in clean_rows], any_case=True)
-    phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
-
-    creates: list[dict] = []
-    updates: list[tuple[int, dict, dict]] = []
-    link_email: dict[str, str] = {}  # key in the side files -> customer email
-    for row_no, clean, file_id in clean_rows:
-        blank = clean.pop("_blank")
-        phone_owner = phones_taken.get(clean.get("Phone"))
-        if phone_owner is not None and phone_owner["Email"] != clean["Email"]:
-            errors.append(("customers", row_no, "Phone", "Phone: already used by another customer"))
-            continue
-        old = existing.get(clean["Email"])
-        if old is None:
-            creates.append(clean)
-        else:
-            new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
-            if new["Email"].lower() == old["Email"].lower():
-                new["Email"] = old["Email"]  # matched in another letter case: kept as stored
-            if "Date_of_Birth" not in new:
-                new.pop("Age", None)
-            updates.append((old["Customer_ID"], new, old))
-        link_email[clean["Email"]] = clean["Email"]
-        if file_id:
-            link_email[f"id:{file_id}"] = clean["Email"]
+    existing = _existing_emails(conn, [c["Email"] for _, c, _ in clean_rows])
+    creates, updates, link_email = _match(conn, clean_rows, existing, errors)
+    # stored email -> Customer_ID of the customers the side files may refer to
+    stored_ids = {row["Email"]: row["Customer_ID"] for row in existing.values()}
 
     prefs, segs = [], []
     if raw_prefs or raw_segs:
@@ -351,7 +347,7 @@ def dry_run(
             key = _link_key(raw)
             if key and key not in link_email:
                 missing_keys.append(key)
-        _resolve_links(conn, missing_keys, link_email)
+        stored_ids |= _resolve_links(conn, missing_keys, link_email)
     for raw in raw_prefs:
         item = _side_row(raw, "preferences", validate_preference, PREFERENCE_FIELDS, link_email, errors)
         if item:
@@ -360,7 +356,7 @@ def dry_run(
         item = _side_row(raw, "segments", validate_segment, SEGMENT_FIELDS, link_email, errors)
         if item:
             segs.append(item)
-    pref_updates = _count_existing_channels(conn, prefs, existing)
+    pref_updates = _count_existing_channels(conn, prefs, stored_ids)
 
     frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
     return ImportPlan(
@@ -378,6 +374,35 @@ def dry_run(
     )
 
 
+def _match(conn: Connection, clean_rows: list, existing: Mapping[str, dict], errors: list):
+    """Valid customer rows -> (creates, updates, side-file key -> stored email); a phone another
+    customer has is a row error."""
+    phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
+    creates: list[dict] = []
+    updates: list[tuple[int, dict, dict]] = []
+    link_email: dict[str, str] = {}  # key in the side files -> the customer's stored email
+    for row_no, clean, file_id in clean_rows:
+        blank = clean.pop("_blank")
+        old = existing.get(clean["Email"])
+        phone_owner = phones_taken.get(clean.get("Phone"))
+        if phone_owner is not None and (old is None or phone_owner["Customer_ID"] != old["Customer_ID"]):
+            errors.append(("customers", row_no, "Phone", "Phone: already used by another customer"))
+            continue
+        if old is None:
+            creates.append(clean)
+        else:
+            new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
+            new["Email"] = old["Email"]  # the same address, kept as it is stored (case, IDNA form)
+            if "Date_of_Birth" not in new:
+                new.pop("Age", None)
+            updates.append((old["Customer_ID"], new, old))
+        stored = clean["Email"] if old is None else old["Email"]
+        link_email[clean["Email"]] = stored
+        if file_id:
+            link_email[f"id:{file_id}"] = stored
+    return creates, updates, link_email
+
+
 def _link_key(raw: Mapping) -> str | None:
     email = (raw.get("Email") or "").strip()
     if email:
@@ -389,14 +414,19 @@ def _link_key(raw: Mapping) -> str | None:
     return f"id:{cid}" if cid else None
 
 
-def _resolve_links(conn: Connection, keys: list[str], link_email: dict[str, str]) -> None:
-    """Side-file keys not in the customers file: existing customers by email or Customer_ID."""
+def _resolve_links(conn: Connection, keys: list[str], link_email: dict[str, str]) -> dict[str, int]:
+    """Side-file keys not in the customers file: existing customers by email (any spelling) or
+    Customer_ID; returns their stored email -> Customer_ID."""
     emails = [k for k in keys if not k.startswith("id:")]
     ids = [int(k[3:]) for k in keys if k.startswith("id:") and k[3:].isdigit()]
-    for email in _existing_by(conn, ci.Email, emails):
-        link_email[email] = email
+    found = {}
+    for email, row in _existing_emails(conn, emails).items():
+        link_email[email] = row["Email"]
+        found[row["Email"]] = row["Customer_ID"]
     for cid, row in _existing_by(conn, ci.Customer_ID, ids).items():
         link_email[f"id:{cid}"] = row["Email"]
+        found[row["Email"]] = row["Customer_ID"]
+    return found
 
 
 def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
@@ -422,8 +452,9 @@ def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
     return clean
 
 
-def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapping[str, dict]) -> int:
-    ids = {existing[p["_email"]]["Customer_ID"] for p in prefs if p["_email"] in existing}
+def _count_existing_channels(conn: Connection, prefs: list[dict], stored_ids: Mapping[str, int]) -> int:
+    """How many preference rows are for a channel their (existing) customer already has."""
+    ids = {stored_ids[p["_email"]] for p in prefs if p["_email"] in stored_ids}
     taken = set()
     p = customer_preferences.c
     for chunk in _batched(sorted(ids)):
@@ -431,10 +462,7 @@ def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapp
             conn.execute(select(p.Customer_ID, p.Communication_Channel).where(p.Customer_ID.in_(chunk))).all()
         )
     return sum(
-        1
-        for pref in prefs
-        if pref["_email"] in existing
-        and (existing[pref["_email"]]["Customer_ID"], pref["Communication_Channel"]) in taken
+        1 for pref in prefs if (stored_ids.get(pref["_email"]), pref["Communication_Channel"]) in taken
     )
 
 
