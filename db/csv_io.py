@@ -11,8 +11,8 @@ all when all_or_nothing and some row has an error). A file that cannot be read a
 raises ImportRejected before anything is touched.
 
 Rules of the import, stated for the UI:
-- files up to MAX_BYTES (50 MB) each, UTF-8 (with or without BOM), comma-separated, header row
-  with the schema's column names (case and spaces/underscores are forgiven);
+- files up to 50 MB each, UTF-8 (with or without BOM) or UTF-16 with BOM, comma-separated, header
+  row with the schema's column names (case and spaces/underscores are forgiven; db.csv_read);
 - customers are matched on Email (normalised, any letter case, the domain in either IDNA form):
   a match is an update (the stored address is kept as it is spelled), else a create;
 - on an update, an empty cell leaves the stored value unchanged (it never erases it);
@@ -35,6 +35,7 @@ from sqlalchemy import Connection, select, update
 from db import audit, contact_match, filters, masking, records
 from db.access import Actor, require
 from db.csv_cells import neutralise
+from db.csv_read import ImportRejected, read_csv
 from db.current_segment import current_segment
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
@@ -54,16 +55,11 @@ from db.validation import (
 )
 from db.writes import transaction
 
-MAX_BYTES = 50 * 1024 * 1024
 LOOKUP_BATCH = 500
 ERROR_COLUMNS = ["file", "row", "field", "rule"]
 
 ci = customer_info.c
 cs = current_segment().c
-
-
-class ImportRejected(Exception):
-    """The file as a whole cannot be imported (message says why); nothing was touched."""
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -140,71 +136,6 @@ def export_customers(
         last_id = rows[-1]._mapping["Customer_ID"]
         if len(rows) < chunk_size:
             return
-
-
-# --- import: reading files ---------------------------------------------------------------------
-
-
-def _canon_header(name: str) -> str:
-    return "".join(ch for ch in name.strip().lower() if ch.isalnum())
-
-
-_KNOWN = {
-    _canon_header(n): n
-    for n in (*CUSTOMER_FIELDS, "Customer_ID", "Age", "Last_Login", *PREFERENCE_FIELDS, *SEGMENT_FIELDS)
-}
-
-
-def _read_csv(data: bytes | None, *, file: str, required: tuple[str, ...], link: bool = False) -> list[dict]:
-    """Rows of a CSV file as dicts keyed by schema column names; ImportRejected when unreadable."""
-    if data is None or len(data) == 0 or not data.strip():
-        raise ImportRejected(f"{file}: the file is empty")
-    if len(data) > MAX_BYTES:
-        raise ImportRejected(
-            f"{file}: the file is {len(data) / 1024 / 1024:.0f} MB; at most {MAX_BYTES // 1024 // 1024} MB "
-            "can be imported at once (split it into several files)"
-        )
-    if b"\x00" in data[:65536]:
-        raise ImportRejected(f"{file}: this is not a CSV text file (it contains binary data)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(
-            f"{file}: the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and try again"
-        ) from None
-    header_line = text.split("\n", 1)[0]
-    if "," not in header_line:
-        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if sep in header_line:
-                raise ImportRejected(f"{file}: the columns are separated by {label}; use commas")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise ImportRejected(f"{file}: cannot read the header row ({exc})") from None
-    names = [_KNOWN.get(_canon_header(h)) for h in header]
-    present = {n for n in names if n}
-    missing = [r for r in required if r not in present]
-    if link and not ({"Email", "Customer_ID"} & present):
-        missing.insert(0, "Email or Customer_ID")
-    if missing:
-        raise ImportRejected(
-            f"{file}: required column(s) missing: {', '.join(missing)} "
-            f"(found: {', '.join(h.strip() for h in header[:20])[:300]})"
-        )
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            row = {n: v for n, v in zip(names, values, strict=False) if n}
-            row["_row"] = reader.line_num
-            rows.append(row)
-    except csv.Error as exc:
-        raise ImportRejected(f"{file}: not a well-formed CSV near line {reader.line_num} ({exc})") from None
-    if not rows:
-        raise ImportRejected(f"{file}: the file has a header but no data rows")
-    return rows
 
 
 # --- import: plan --------------------------------------------------------------------------------
@@ -292,14 +223,14 @@ def dry_run(
 ) -> ImportPlan:
     """Validate the files and plan the import; touches nothing. ImportRejected for unreadable files."""
     today = today or dt.date.today()
-    raw_customers = _read_csv(customers_csv, file="customers", required=CUSTOMER_REQUIRED)
+    raw_customers = read_csv(customers_csv, file="customers", required=CUSTOMER_REQUIRED)
     raw_prefs = (
-        _read_csv(preferences_csv, file="preferences", required=PREFERENCE_REQUIRED, link=True)
+        read_csv(preferences_csv, file="preferences", required=PREFERENCE_REQUIRED, link=True)
         if preferences_csv is not None
         else []
     )
     raw_segs = (
-        _read_csv(segments_csv, file="segments", required=SEGMENT_REQUIRED, link=True)
+        read_csv(segments_csv, file="segments", required=SEGMENT_REQUIRED, link=True)
         if segments_csv is not None
         else []
     )
