@@ -7,8 +7,9 @@ Import: `dry_run` reads the files (customers; optionally preferences and segment
 Email column or Customer_ID), validates every row with db.validation and matches customers on
 Email; it returns an ImportPlan with counts and a per-row error table (file, row, field, rule).
 `commit_import` then writes all valid rows in one transaction with executemany (or nothing at
-all when all_or_nothing and some row has an error). A file that cannot be read as a customers CSV
-raises ImportRejected before anything is touched.
+all when all_or_nothing and some row has an error); when the database refuses a row or fails,
+the transaction is rolled back and ImportRejected names the row and the reason (db.import_failures).
+A file that cannot be read as a customers CSV raises ImportRejected before anything is touched.
 
 Rules of the import, stated for the UI:
 - files up to 50 MB each, UTF-8 (with or without BOM) or UTF-16 with BOM, comma-separated, header
@@ -31,8 +32,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DBAPIError
 
 from db import audit, contact_match, filters, masking, records
+from db import import_failures as failures
 from db.access import Actor, require
 from db.csv_cells import neutralise
 from db.csv_read import ImportRejected, read_csv
@@ -53,7 +56,7 @@ from db.validation import (
     validate_preference,
     validate_segment,
 )
-from db.writes import transaction
+from db.writes import _diff
 
 LOOKUP_BATCH = 500
 ERROR_COLUMNS = ["file", "row", "field", "rule"]
@@ -264,6 +267,7 @@ def dry_run(
         # keep which optional columns were blank: on update they are left unchanged
         blank = {k for k, v in data.items() if is_blank(v)} | {k for k in CUSTOMER_FIELDS if k not in data}
         clean["_blank"] = blank
+        clean["_row"] = row_no
         clean_rows.append((row_no, clean, (raw.get("Customer_ID") or "").strip() or None))
 
     existing = _existing_emails(conn, [c["Email"] for _, c, _ in clean_rows])
@@ -380,6 +384,7 @@ def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
         errors.extend((file, row_no, k, msg) for k, msg in failed.errors.items())
         return None
     clean["_email"] = link_email[key]
+    clean["_row"] = row_no
     return clean
 
 
@@ -402,7 +407,8 @@ def _count_existing_channels(conn: Connection, prefs: list[dict], stored_ids: Ma
 
 def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_nothing: bool) -> ImportResult:
     """Write the plan's valid rows in one transaction (admin only). With all_or_nothing and any
-    row error, nothing is written (ImportRejected)."""
+    row error, nothing is written (ImportRejected). When the database refuses a row or fails,
+    nothing is written either, and ImportRejected says which row and why (db.import_failures)."""
     require(actor, "admin", action="import customers")
     skipped = plan.error_rows
     if all_or_nothing and skipped:
@@ -412,22 +418,14 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
         )
     at = audit.now()
     audit_rows: list[tuple] = []
-    try:
-        with transaction(conn):
-            created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
-            updated = _update_customers(conn, plan.updates, actor, at, audit_rows)
-            email_to_id = _ids_by_email(conn, {p["_email"] for p in (*plan.preferences, *plan.segments)})
-            p_created, p_updated = _write_preferences(
-                conn, plan.preferences, email_to_id, actor, at, audit_rows
-            )
-            s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
+    with failures.import_transaction(conn):
+        created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
+        updated = _update_customers(conn, plan.updates, actor, at, audit_rows)
+        email_to_id = _ids_by_email(conn, {p["_email"] for p in (*plan.preferences, *plan.segments)})
+        p_created, p_updated = _write_preferences(conn, plan.preferences, email_to_id, actor, at, audit_rows)
+        s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
+        with failures.step("writing the audit log"):
             audit.write(conn, audit_rows)
-    except ValidationFailed as failed:
-        raise ImportRejected(
-            "the database changed since the dry run ("
-            + "; ".join(failed.errors.values())
-            + "): nothing was imported; run the dry run again"
-        ) from failed
     tables = {"Customer_Info", "audit_log"}
     if plan.preferences:
         tables.add("Customer_Preferences")
@@ -456,11 +454,20 @@ def _ids_by_email(conn: Connection, emails: set[str]) -> dict[str, int]:
     return out
 
 
+def _customer_of(email_to_id: Mapping[str, int], item: dict, file: str) -> int:
+    """The Customer_ID of a side-file row's customer; RowFailed when they were deleted meanwhile."""
+    cid = email_to_id.get(item["_email"])
+    if cid is None:
+        raise failures.gone(file, item["_row"], f"its customer ({item['_email']}) was deleted")
+    return cid
+
+
 def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
     if not creates:
         return 0
     columns = [*CUSTOMER_FIELDS, "Age"]
-    audit.bulk_insert(conn, customer_info, columns, ([c.get(k) for k in columns] for c in creates))
+    rows = [[c.get(k) for k in columns] for c in creates]
+    failures.insert_rows(conn, customer_info, columns, rows, [c["_row"] for c in creates], file="customers")
     ids = _ids_by_email(conn, {c["Email"] for c in creates})
     for c in creates:
         cid = ids[c["Email"]]
@@ -478,22 +485,22 @@ def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
 
 
 def _update_customers(conn, updates, actor, at, audit_rows) -> int:
-    from db.writes import _diff
-
     count = 0
     for cid, new, old in updates:
         diff = _diff(customer_info, old, new)
         if not diff:
             continue
-        result = conn.execute(
-            update(customer_info)
-            .where(ci.Customer_ID == cid, ci.Email == old["Email"])
-            .values({k: v for k, (_, v) in diff.items()})
-        )
-        if result.rowcount != 1:
-            raise ValidationFailed(
-                {"Email": f"Email: customer {cid} ({old['Email']}) changed or was deleted"}
+        try:
+            result = conn.execute(
+                update(customer_info)
+                .where(ci.Customer_ID == cid, ci.Email == old["Email"])
+                .values({k: v for k, (_, v) in diff.items()})
             )
+        except DBAPIError as error:
+            raise failures.refused("customers", new["_row"], error) from error
+        if result.rowcount != 1:
+            what = f"customer {cid} ({old['Email']}) was changed or deleted"
+            raise failures.gone("customers", new["_row"], what)
         audit_rows += audit.rows_for(
             actor=actor,
             action="update",
@@ -512,58 +519,68 @@ def _write_preferences(conn, prefs, email_to_id, actor, at, audit_rows) -> tuple
         return 0, 0
     p = customer_preferences.c
     existing: dict[tuple[int, str], dict] = {}
-    for chunk in _batched(sorted({email_to_id[x["_email"]] for x in prefs})):
+    ids = {x["_row"]: _customer_of(email_to_id, x, "preferences") for x in prefs}
+    for chunk in _batched(sorted(set(ids.values()))):
         for row in conn.execute(select(customer_preferences).where(p.Customer_ID.in_(chunk))).mappings():
             existing.setdefault((row["Customer_ID"], row["Communication_Channel"]), dict(row))
-    created = updated = 0
-    new_rows = []
+    updated = 0
+    new_rows, numbers = [], []
     for pref in prefs:
-        cid = email_to_id[pref["_email"]]
+        cid = ids[pref["_row"]]
         values = {k: v for k, v in pref.items() if k in PREFERENCE_FIELDS}
         old = existing.get((cid, values["Communication_Channel"]))
         if old is None:
             new_rows.append({"Customer_ID": cid, **values})
+            numbers.append(pref["_row"])
             existing[(cid, values["Communication_Channel"])] = {
                 "Customer_ID": cid,
                 **values,
                 "Preference_ID": None,
             }
             continue
-        from db.writes import _diff
-
-        diff = _diff(customer_preferences, old, values)
-        if diff and old["Preference_ID"] is not None:
-            conn.execute(
-                update(customer_preferences)
-                .where(p.Preference_ID == old["Preference_ID"])
-                .values({k: v for k, (_, v) in diff.items()})
-            )
-            audit_rows += audit.rows_for(
-                actor=actor,
-                action="update",
-                table_name="Customer_Preferences",
-                record_id=old["Preference_ID"],
-                customer_id=cid,
-                changes=diff,
-                at=at,
-            )
-            updated += 1
-    if new_rows:
-        columns = list(new_rows[0])
-        audit.bulk_insert(conn, customer_preferences, columns, ([r[k] for k in columns] for r in new_rows))
-        created = len(new_rows)
-        audit_rows += [
-            audit.create_row(
-                actor=actor,
-                table_name="Customer_Preferences",
-                record_id=None,
-                customer_id=row["Customer_ID"],
-                values={k: v for k, v in row.items() if k != "Customer_ID"},
-                at=at,
-            )
-            for row in new_rows
-        ]
+        updated += _update_preference(conn, old, values, pref["_row"], actor, at, audit_rows)
+    if not new_rows:
+        return 0, updated
+    columns = list(new_rows[0])
+    rows = [[r[k] for k in columns] for r in new_rows]
+    created = failures.insert_rows(conn, customer_preferences, columns, rows, numbers, file="preferences")
+    audit_rows += [
+        audit.create_row(
+            actor=actor,
+            table_name="Customer_Preferences",
+            record_id=None,
+            customer_id=row["Customer_ID"],
+            values={k: v for k, v in row.items() if k != "Customer_ID"},
+            at=at,
+        )
+        for row in new_rows
+    ]
     return created, updated
+
+
+def _update_preference(conn, old: dict, values: dict, row: int, actor, at, audit_rows) -> int:
+    """Update a stored preference to the file's values; 1 if anything changed, else 0."""
+    diff = _diff(customer_preferences, old, values)
+    if not diff or old["Preference_ID"] is None:  # None: added by this import a row earlier
+        return 0
+    try:
+        conn.execute(
+            update(customer_preferences)
+            .where(customer_preferences.c.Preference_ID == old["Preference_ID"])
+            .values({k: v for k, (_, v) in diff.items()})
+        )
+    except DBAPIError as error:
+        raise failures.refused("preferences", row, error) from error
+    audit_rows += audit.rows_for(
+        actor=actor,
+        action="update",
+        table_name="Customer_Preferences",
+        record_id=old["Preference_ID"],
+        customer_id=old["Customer_ID"],
+        changes=diff,
+        at=at,
+    )
+    return 1
 
 
 def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
@@ -571,14 +588,15 @@ def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
         return 0
     rows = [
         {
-            "Customer_ID": email_to_id[s["_email"]],
+            "Customer_ID": _customer_of(email_to_id, s, "segments"),
             "Last_Updated": at,
             **{k: v for k, v in s.items() if k in SEGMENT_FIELDS},
         }
         for s in segs
     ]
     columns = list(rows[0])
-    audit.bulk_insert(conn, customer_segments, columns, ([r[k] for k in columns] for r in rows))
+    values = [[r[k] for k in columns] for r in rows]
+    failures.insert_rows(conn, customer_segments, columns, values, [s["_row"] for s in segs], file="segments")
     audit_rows += [
         audit.create_row(
             actor=actor,
