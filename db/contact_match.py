@@ -4,14 +4,19 @@ A phone matches by its digits, punctuation ignored on both sides: a term of NATI
 more digits by its last NATIONAL_DIGITS (so +91 98765 43210, 098765 43210 and 98765-43210 all find
 a stored '98765 43210'), a shorter one of at least MIN_PHONE_DIGITS as the number's last digits.
 An email matches case-insensitively: from its start, or by the start of its local part typed
-without the '@'. Search (db.records) and the duplicate checks on save (db.writes) use these.
+without the '@'. Search (db.records) and the duplicate checks on save (db.writes) and import
+(db.csv_io) use these. For the duplicate checks an address is the same whatever its letter case
+and whichever IDNA form its domain is stored in (exämple.org or xn--exmple-cua.org): the app
+stores the Unicode form, other programs may have stored either.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 MIN_PHONE_DIGITS = 4
 NATIONAL_DIGITS = 10  # India's national significant number
@@ -53,8 +58,39 @@ def email_starts_with(column, prefix: str) -> ColumnElement[bool]:
     return func.lower(column).startswith(prefix.lower(), autoescape=True)
 
 
+def email_spellings(email: str) -> tuple[str, ...]:
+    """The lower-case spellings of one address that may be stored for it: as given, and with the
+    domain in its Unicode and its ASCII (IDNA) form. A domain that is no valid IDNA has one."""
+    text = email.strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or (domain.isascii() and "xn--" not in domain):
+        return (text,)
+    try:
+        info = validate_email("x@" + domain, check_deliverability=False)
+    except EmailNotValidError:
+        return (text,)
+    return tuple(dict.fromkeys((text, f"{local}@{info.domain.lower()}", f"{local}@{info.ascii_domain}")))
+
+
+def spellings_of(emails: Iterable[str]) -> dict[str, str]:
+    """Lower-case spelling -> the address it spells, for every spelling of every address; a stored
+    value is a spelling of spellings_of(...).get(stored.lower())."""
+    return {spelling: email for email in emails for spelling in email_spellings(email)}
+
+
+def stored_as_any(column, spellings: Iterable[str]) -> ColumnElement[bool]:
+    """Stored values that are one of the lower-case `spellings` in any letter case (lower() and
+    upper() on SQLite change ASCII letters only: a non-ASCII spelling is also compared in upper
+    case, so that EXÄMPLE.ORG is found there too)."""
+    spellings = sorted(set(spellings))
+    condition = func.lower(column).in_(spellings)
+    upper = sorted({s.upper() for s in spellings if not s.isascii()})
+    return or_(condition, func.upper(column).in_(upper)) if upper else condition
+
+
 def same_email(column, email: str) -> ColumnElement[bool]:
-    return func.lower(column) == email.lower()
+    """Stored addresses that are `email` in any letter case, the domain in either IDNA form."""
+    return stored_as_any(column, email_spellings(email))
 
 
 def same_phone(column, phone: str) -> ColumnElement[bool] | None:
@@ -64,7 +100,8 @@ def same_phone(column, phone: str) -> ColumnElement[bool] | None:
 
 
 def taken_in_another_format(conn: Connection, *, column, key, value: str, except_id=None) -> bool:
-    """True when another row stores `value` in another letter case (email) or format (phone);
+    """True when another row stores `value` in another letter case or IDNA form (email) or format
+    (phone);
     `key` is the table's id column, `except_id` the row being saved."""
     condition = same_phone(column, value) if column.name == "Phone" else same_email(column, value)
     if condition is None:

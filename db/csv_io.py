@@ -7,13 +7,15 @@ Import: `dry_run` reads the files (customers; optionally preferences and segment
 Email column or Customer_ID), validates every row with db.validation and matches customers on
 Email; it returns an ImportPlan with counts and a per-row error table (file, row, field, rule).
 `commit_import` then writes all valid rows in one transaction with executemany (or nothing at
-all when all_or_nothing and some row has an error). A file that cannot be read as a customers CSV
-raises ImportRejected before anything is touched.
+all when all_or_nothing and some row has an error); when the database refuses a row or fails,
+the transaction is rolled back and ImportRejected names the row and the reason (db.import_failures).
+A file that cannot be read as a customers CSV raises ImportRejected before anything is touched.
 
 Rules of the import, stated for the UI:
-- files up to MAX_BYTES (50 MB) each, UTF-8 (with or without BOM), comma-separated, header row
-  with the schema's column names (case and spaces/underscores are forgiven);
-- customers are matched on Email (normalised, lower-case): a match is an update, else a create;
+- files up to 50 MB each, UTF-8 (with or without BOM) or UTF-16 with BOM, comma-separated, header
+  row with the schema's column names (case and spaces/underscores are forgiven; db.csv_read);
+- customers are matched on Email (normalised, any letter case, the domain in either IDNA form):
+  a match is an update (the stored address is kept as it is spelled), else a create;
 - on an update, an empty cell leaves the stored value unchanged (it never erases it);
 - Age in the file is ignored (computed from Date_of_Birth); unknown columns are ignored;
 - a preference row for a channel the customer already has updates it, else adds it;
@@ -29,11 +31,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DBAPIError
 
-from db import audit, filters, masking, records
+from db import audit, contact_match, filters, masking, records
+from db import import_failures as failures
 from db.access import Actor, require
 from db.csv_cells import neutralise
+from db.csv_read import ImportRejected, read_csv
 from db.current_segment import current_segment
 from db.filters import CustomerFilter
 from db.models import customer_info, customer_preferences, customer_segments
@@ -51,18 +56,13 @@ from db.validation import (
     validate_preference,
     validate_segment,
 )
-from db.writes import transaction
+from db.writes import _diff
 
-MAX_BYTES = 50 * 1024 * 1024
 LOOKUP_BATCH = 500
 ERROR_COLUMNS = ["file", "row", "field", "rule"]
 
 ci = customer_info.c
 cs = current_segment().c
-
-
-class ImportRejected(Exception):
-    """The file as a whole cannot be imported (message says why); nothing was touched."""
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -136,71 +136,6 @@ def export_customers(
             return
 
 
-# --- import: reading files ---------------------------------------------------------------------
-
-
-def _canon_header(name: str) -> str:
-    return "".join(ch for ch in name.strip().lower() if ch.isalnum())
-
-
-_KNOWN = {
-    _canon_header(n): n
-    for n in (*CUSTOMER_FIELDS, "Customer_ID", "Age", "Last_Login", *PREFERENCE_FIELDS, *SEGMENT_FIELDS)
-}
-
-
-def _read_csv(data: bytes | None, *, file: str, required: tuple[str, ...], link: bool = False) -> list[dict]:
-    """Rows of a CSV file as dicts keyed by schema column names; ImportRejected when unreadable."""
-    if data is None or len(data) == 0 or not data.strip():
-        raise ImportRejected(f"{file}: the file is empty")
-    if len(data) > MAX_BYTES:
-        raise ImportRejected(
-            f"{file}: the file is {len(data) / 1024 / 1024:.0f} MB; at most {MAX_BYTES // 1024 // 1024} MB "
-            "can be imported at once (split it into several files)"
-        )
-    if b"\x00" in data[:65536]:
-        raise ImportRejected(f"{file}: this is not a CSV text file (it contains binary data)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(
-            f"{file}: the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and try again"
-        ) from None
-    header_line = text.split("\n", 1)[0]
-    if "," not in header_line:
-        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if sep in header_line:
-                raise ImportRejected(f"{file}: the columns are separated by {label}; use commas")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise ImportRejected(f"{file}: cannot read the header row ({exc})") from None
-    names = [_KNOWN.get(_canon_header(h)) for h in header]
-    present = {n for n in names if n}
-    missing = [r for r in required if r not in present]
-    if link and not ({"Email", "Customer_ID"} & present):
-        missing.insert(0, "Email or Customer_ID")
-    if missing:
-        raise ImportRejected(
-            f"{file}: required column(s) missing: {', '.join(missing)} "
-            f"(found: {', '.join(h.strip() for h in header[:20])[:300]})"
-        )
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            row = {n: v for n, v in zip(names, values, strict=False) if n}
-            row["_row"] = reader.line_num
-            rows.append(row)
-    except csv.Error as exc:
-        raise ImportRejected(f"{file}: not a well-formed CSV near line {reader.line_num} ({exc})") from None
-    if not rows:
-        raise ImportRejected(f"{file}: the file has a header but no data rows")
-    return rows
-
-
 # --- import: plan --------------------------------------------------------------------------------
 
 
@@ -248,15 +183,31 @@ def _batched(items: list, size: int = LOOKUP_BATCH):
         yield items[i : i + size]
 
 
-def _existing_by(conn: Connection, column, values: list, *, any_case: bool = False) -> dict:
-    """value -> full Customer_Info row for the values that exist (any_case: lower-case values
-    matched to stored ones in any letter case, e.g. emails another system stored as typed)."""
+def _existing_by(conn: Connection, column, values: list) -> dict:
+    """value -> full Customer_Info row for the values that exist."""
     found = {}
-    key = func.lower(column) if any_case else column
     for chunk in _batched(sorted(set(values))):
-        for row in conn.execute(select(customer_info).where(key.in_(chunk))).mappings():
-            stored = row[column.name]
-            found[stored.lower() if any_case else stored] = dict(row)
+        for row in conn.execute(select(customer_info).where(column.in_(chunk))).mappings():
+            found[row[column.name]] = dict(row)
+    return found
+
+
+def _existing_emails(conn: Connection, emails: list[str]) -> dict[str, dict]:
+    """Normalised address -> the Customer_Info row that stores it in any letter case or IDNA form
+    (another program may have stored Asha@Example.com or xn--...); the spelling as given wins,
+    else the lowest Customer_ID."""
+    spelled = contact_match.spellings_of(emails)
+    found: dict[str, dict] = {}
+    for chunk in _batched(sorted(spelled)):
+        stmt = select(customer_info).where(contact_match.stored_as_any(ci.Email, chunk))
+        for row in conn.execute(stmt).mappings():
+            address = spelled.get(row["Email"].lower())
+            if address is None:
+                continue
+            rank = (row["Email"] != address, row["Customer_ID"])
+            held = found.get(address)
+            if held is None or rank < (held["Email"] != address, held["Customer_ID"]):
+                found[address] = dict(row)
     return found
 
 
@@ -270,14 +221,14 @@ def dry_run(
 ) -> ImportPlan:
     """Validate the files and plan the import; touches nothing. ImportRejected for unreadable files."""
     today = today or dt.date.today()
-    raw_customers = _read_csv(customers_csv, file="customers", required=CUSTOMER_REQUIRED)
+    raw_customers = read_csv(customers_csv, file="customers", required=CUSTOMER_REQUIRED)
     raw_prefs = (
-        _read_csv(preferences_csv, file="preferences", required=PREFERENCE_REQUIRED, link=True)
+        read_csv(preferences_csv, file="preferences", required=PREFERENCE_REQUIRED, link=True)
         if preferences_csv is not None
         else []
     )
     raw_segs = (
-        _read_csv(segments_csv, file="segments", required=SEGMENT_REQUIRED, link=True)
+        read_csv(segments_csv, file="segments", required=SEGMENT_REQUIRED, link=True)
         if segments_csv is not None
         else []
     )
@@ -311,33 +262,13 @@ def dry_run(
         # keep which optional columns were blank: on update they are left unchanged
         blank = {k for k, v in data.items() if is_blank(v)} | {k for k in CUSTOMER_FIELDS if k not in data}
         clean["_blank"] = blank
+        clean["_row"] = row_no
         clean_rows.append((row_no, clean, (raw.get("Customer_ID") or "").strip() or None))
 
-    existing = _existing_by(conn, ci.Email, [c["Email"] for _, c, _ in clean_rows], any_case=True)
-    phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
-
-    creates: list[dict] = []
-    updates: list[tuple[int, dict, dict]] = []
-    link_email: dict[str, str] = {}  # key in the side files -> customer email
-    for row_no, clean, file_id in clean_rows:
-        blank = clean.pop("_blank")
-        phone_owner = phones_taken.get(clean.get("Phone"))
-        if phone_owner is not None and phone_owner["Email"] != clean["Email"]:
-            errors.append(("customers", row_no, "Phone", "Phone: already used by another customer"))
-            continue
-        old = existing.get(clean["Email"])
-        if old is None:
-            creates.append(clean)
-        else:
-            new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
-            if new["Email"].lower() == old["Email"].lower():
-                new["Email"] = old["Email"]  # matched in another letter case: kept as stored
-            if "Date_of_Birth" not in new:
-                new.pop("Age", None)
-            updates.append((old["Customer_ID"], new, old))
-        link_email[clean["Email"]] = clean["Email"]
-        if file_id:
-            link_email[f"id:{file_id}"] = clean["Email"]
+    existing = _existing_emails(conn, [c["Email"] for _, c, _ in clean_rows])
+    creates, updates, link_email = _match(conn, clean_rows, existing, errors)
+    # stored email -> Customer_ID of the customers the side files may refer to
+    stored_ids = {row["Email"]: row["Customer_ID"] for row in existing.values()}
 
     prefs, segs = [], []
     if raw_prefs or raw_segs:
@@ -346,7 +277,7 @@ def dry_run(
             key = _link_key(raw)
             if key and key not in link_email:
                 missing_keys.append(key)
-        _resolve_links(conn, missing_keys, link_email)
+        stored_ids |= _resolve_links(conn, missing_keys, link_email)
     for raw in raw_prefs:
         item = _side_row(raw, "preferences", validate_preference, PREFERENCE_FIELDS, link_email, errors)
         if item:
@@ -355,7 +286,7 @@ def dry_run(
         item = _side_row(raw, "segments", validate_segment, SEGMENT_FIELDS, link_email, errors)
         if item:
             segs.append(item)
-    pref_updates = _count_existing_channels(conn, prefs, existing)
+    pref_updates = _count_existing_channels(conn, prefs, stored_ids)
 
     frame = pd.DataFrame(errors, columns=ERROR_COLUMNS)
     return ImportPlan(
@@ -373,6 +304,35 @@ def dry_run(
     )
 
 
+def _match(conn: Connection, clean_rows: list, existing: Mapping[str, dict], errors: list):
+    """Valid customer rows -> (creates, updates, side-file key -> stored email); a phone another
+    customer has is a row error."""
+    phones_taken = _existing_by(conn, ci.Phone, [c["Phone"] for _, c, _ in clean_rows if c.get("Phone")])
+    creates: list[dict] = []
+    updates: list[tuple[int, dict, dict]] = []
+    link_email: dict[str, str] = {}  # key in the side files -> the customer's stored email
+    for row_no, clean, file_id in clean_rows:
+        blank = clean.pop("_blank")
+        old = existing.get(clean["Email"])
+        phone_owner = phones_taken.get(clean.get("Phone"))
+        if phone_owner is not None and (old is None or phone_owner["Customer_ID"] != old["Customer_ID"]):
+            errors.append(("customers", row_no, "Phone", "Phone: already used by another customer"))
+            continue
+        if old is None:
+            creates.append(clean)
+        else:
+            new = {k: v for k, v in clean.items() if k not in blank or k == "Age"}
+            new["Email"] = old["Email"]  # the same address, kept as it is stored (case, IDNA form)
+            if "Date_of_Birth" not in new:
+                new.pop("Age", None)
+            updates.append((old["Customer_ID"], new, old))
+        stored = clean["Email"] if old is None else old["Email"]
+        link_email[clean["Email"]] = stored
+        if file_id:
+            link_email[f"id:{file_id}"] = stored
+    return creates, updates, link_email
+
+
 def _link_key(raw: Mapping) -> str | None:
     email = (raw.get("Email") or "").strip()
     if email:
@@ -384,14 +344,19 @@ def _link_key(raw: Mapping) -> str | None:
     return f"id:{cid}" if cid else None
 
 
-def _resolve_links(conn: Connection, keys: list[str], link_email: dict[str, str]) -> None:
-    """Side-file keys not in the customers file: existing customers by email or Customer_ID."""
+def _resolve_links(conn: Connection, keys: list[str], link_email: dict[str, str]) -> dict[str, int]:
+    """Side-file keys not in the customers file: existing customers by email (any spelling) or
+    Customer_ID; returns their stored email -> Customer_ID."""
     emails = [k for k in keys if not k.startswith("id:")]
     ids = [int(k[3:]) for k in keys if k.startswith("id:") and k[3:].isdigit()]
-    for email in _existing_by(conn, ci.Email, emails):
-        link_email[email] = email
+    found = {}
+    for email, row in _existing_emails(conn, emails).items():
+        link_email[email] = row["Email"]
+        found[row["Email"]] = row["Customer_ID"]
     for cid, row in _existing_by(conn, ci.Customer_ID, ids).items():
         link_email[f"id:{cid}"] = row["Email"]
+        found[row["Email"]] = row["Customer_ID"]
+    return found
 
 
 def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
@@ -414,11 +379,13 @@ def _side_row(raw, file, validate, fields, link_email, errors) -> dict | None:
         errors.extend((file, row_no, k, msg) for k, msg in failed.errors.items())
         return None
     clean["_email"] = link_email[key]
+    clean["_row"] = row_no
     return clean
 
 
-def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapping[str, dict]) -> int:
-    ids = {existing[p["_email"]]["Customer_ID"] for p in prefs if p["_email"] in existing}
+def _count_existing_channels(conn: Connection, prefs: list[dict], stored_ids: Mapping[str, int]) -> int:
+    """How many preference rows are for a channel their (existing) customer already has."""
+    ids = {stored_ids[p["_email"]] for p in prefs if p["_email"] in stored_ids}
     taken = set()
     p = customer_preferences.c
     for chunk in _batched(sorted(ids)):
@@ -426,10 +393,7 @@ def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapp
             conn.execute(select(p.Customer_ID, p.Communication_Channel).where(p.Customer_ID.in_(chunk))).all()
         )
     return sum(
-        1
-        for pref in prefs
-        if pref["_email"] in existing
-        and (existing[pref["_email"]]["Customer_ID"], pref["Communication_Channel"]) in taken
+        1 for pref in prefs if (stored_ids.get(pref["_email"]), pref["Communication_Channel"]) in taken
     )
 
 
@@ -438,7 +402,8 @@ def _count_existing_channels(conn: Connection, prefs: list[dict], existing: Mapp
 
 def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_nothing: bool) -> ImportResult:
     """Write the plan's valid rows in one transaction (admin only). With all_or_nothing and any
-    row error, nothing is written (ImportRejected)."""
+    row error, nothing is written (ImportRejected). When the database refuses a row or fails,
+    nothing is written either, and ImportRejected says which row and why (db.import_failures)."""
     require(actor, "admin", action="import customers")
     skipped = plan.error_rows
     if all_or_nothing and skipped:
@@ -448,22 +413,14 @@ def commit_import(conn: Connection, *, actor: Actor, plan: ImportPlan, all_or_no
         )
     at = audit.now()
     audit_rows: list[tuple] = []
-    try:
-        with transaction(conn):
-            created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
-            updated = _update_customers(conn, plan.updates, actor, at, audit_rows)
-            email_to_id = _ids_by_email(conn, {p["_email"] for p in (*plan.preferences, *plan.segments)})
-            p_created, p_updated = _write_preferences(
-                conn, plan.preferences, email_to_id, actor, at, audit_rows
-            )
-            s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
+    with failures.import_transaction(conn):
+        created = _insert_customers(conn, plan.creates, actor, at, audit_rows)
+        updated = _update_customers(conn, plan.updates, actor, at, audit_rows)
+        email_to_id = _ids_by_email(conn, {p["_email"] for p in (*plan.preferences, *plan.segments)})
+        p_created, p_updated = _write_preferences(conn, plan.preferences, email_to_id, actor, at, audit_rows)
+        s_created = _insert_segments(conn, plan.segments, email_to_id, actor, at, audit_rows)
+        with failures.step("writing the audit log"):
             audit.write(conn, audit_rows)
-    except ValidationFailed as failed:
-        raise ImportRejected(
-            "the database changed since the dry run ("
-            + "; ".join(failed.errors.values())
-            + "): nothing was imported; run the dry run again"
-        ) from failed
     tables = {"Customer_Info", "audit_log"}
     if plan.preferences:
         tables.add("Customer_Preferences")
@@ -492,11 +449,20 @@ def _ids_by_email(conn: Connection, emails: set[str]) -> dict[str, int]:
     return out
 
 
+def _customer_of(email_to_id: Mapping[str, int], item: dict, file: str) -> int:
+    """The Customer_ID of a side-file row's customer; RowFailed when they were deleted meanwhile."""
+    cid = email_to_id.get(item["_email"])
+    if cid is None:
+        raise failures.gone(file, item["_row"], f"its customer ({item['_email']}) was deleted")
+    return cid
+
+
 def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
     if not creates:
         return 0
     columns = [*CUSTOMER_FIELDS, "Age"]
-    audit.bulk_insert(conn, customer_info, columns, ([c.get(k) for k in columns] for c in creates))
+    rows = [[c.get(k) for k in columns] for c in creates]
+    failures.insert_rows(conn, customer_info, columns, rows, [c["_row"] for c in creates], file="customers")
     ids = _ids_by_email(conn, {c["Email"] for c in creates})
     for c in creates:
         cid = ids[c["Email"]]
@@ -514,22 +480,22 @@ def _insert_customers(conn, creates, actor, at, audit_rows) -> int:
 
 
 def _update_customers(conn, updates, actor, at, audit_rows) -> int:
-    from db.writes import _diff
-
     count = 0
     for cid, new, old in updates:
         diff = _diff(customer_info, old, new)
         if not diff:
             continue
-        result = conn.execute(
-            update(customer_info)
-            .where(ci.Customer_ID == cid, ci.Email == old["Email"])
-            .values({k: v for k, (_, v) in diff.items()})
-        )
-        if result.rowcount != 1:
-            raise ValidationFailed(
-                {"Email": f"Email: customer {cid} ({old['Email']}) changed or was deleted"}
+        try:
+            result = conn.execute(
+                update(customer_info)
+                .where(ci.Customer_ID == cid, ci.Email == old["Email"])
+                .values({k: v for k, (_, v) in diff.items()})
             )
+        except DBAPIError as error:
+            raise failures.refused("customers", new["_row"], error) from error
+        if result.rowcount != 1:
+            what = f"customer {cid} ({old['Email']}) was changed or deleted"
+            raise failures.gone("customers", new["_row"], what)
         audit_rows += audit.rows_for(
             actor=actor,
             action="update",
@@ -548,58 +514,68 @@ def _write_preferences(conn, prefs, email_to_id, actor, at, audit_rows) -> tuple
         return 0, 0
     p = customer_preferences.c
     existing: dict[tuple[int, str], dict] = {}
-    for chunk in _batched(sorted({email_to_id[x["_email"]] for x in prefs})):
+    ids = {x["_row"]: _customer_of(email_to_id, x, "preferences") for x in prefs}
+    for chunk in _batched(sorted(set(ids.values()))):
         for row in conn.execute(select(customer_preferences).where(p.Customer_ID.in_(chunk))).mappings():
             existing.setdefault((row["Customer_ID"], row["Communication_Channel"]), dict(row))
-    created = updated = 0
-    new_rows = []
+    updated = 0
+    new_rows, numbers = [], []
     for pref in prefs:
-        cid = email_to_id[pref["_email"]]
+        cid = ids[pref["_row"]]
         values = {k: v for k, v in pref.items() if k in PREFERENCE_FIELDS}
         old = existing.get((cid, values["Communication_Channel"]))
         if old is None:
             new_rows.append({"Customer_ID": cid, **values})
+            numbers.append(pref["_row"])
             existing[(cid, values["Communication_Channel"])] = {
                 "Customer_ID": cid,
                 **values,
                 "Preference_ID": None,
             }
             continue
-        from db.writes import _diff
-
-        diff = _diff(customer_preferences, old, values)
-        if diff and old["Preference_ID"] is not None:
-            conn.execute(
-                update(customer_preferences)
-                .where(p.Preference_ID == old["Preference_ID"])
-                .values({k: v for k, (_, v) in diff.items()})
-            )
-            audit_rows += audit.rows_for(
-                actor=actor,
-                action="update",
-                table_name="Customer_Preferences",
-                record_id=old["Preference_ID"],
-                customer_id=cid,
-                changes=diff,
-                at=at,
-            )
-            updated += 1
-    if new_rows:
-        columns = list(new_rows[0])
-        audit.bulk_insert(conn, customer_preferences, columns, ([r[k] for k in columns] for r in new_rows))
-        created = len(new_rows)
-        audit_rows += [
-            audit.create_row(
-                actor=actor,
-                table_name="Customer_Preferences",
-                record_id=None,
-                customer_id=row["Customer_ID"],
-                values={k: v for k, v in row.items() if k != "Customer_ID"},
-                at=at,
-            )
-            for row in new_rows
-        ]
+        updated += _update_preference(conn, old, values, pref["_row"], actor, at, audit_rows)
+    if not new_rows:
+        return 0, updated
+    columns = list(new_rows[0])
+    rows = [[r[k] for k in columns] for r in new_rows]
+    created = failures.insert_rows(conn, customer_preferences, columns, rows, numbers, file="preferences")
+    audit_rows += [
+        audit.create_row(
+            actor=actor,
+            table_name="Customer_Preferences",
+            record_id=None,
+            customer_id=row["Customer_ID"],
+            values={k: v for k, v in row.items() if k != "Customer_ID"},
+            at=at,
+        )
+        for row in new_rows
+    ]
     return created, updated
+
+
+def _update_preference(conn, old: dict, values: dict, row: int, actor, at, audit_rows) -> int:
+    """Update a stored preference to the file's values; 1 if anything changed, else 0."""
+    diff = _diff(customer_preferences, old, values)
+    if not diff or old["Preference_ID"] is None:  # None: added by this import a row earlier
+        return 0
+    try:
+        conn.execute(
+            update(customer_preferences)
+            .where(customer_preferences.c.Preference_ID == old["Preference_ID"])
+            .values({k: v for k, (_, v) in diff.items()})
+        )
+    except DBAPIError as error:
+        raise failures.refused("preferences", row, error) from error
+    audit_rows += audit.rows_for(
+        actor=actor,
+        action="update",
+        table_name="Customer_Preferences",
+        record_id=old["Preference_ID"],
+        customer_id=old["Customer_ID"],
+        changes=diff,
+        at=at,
+    )
+    return 1
 
 
 def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
@@ -607,14 +583,15 @@ def _insert_segments(conn, segs, email_to_id, actor, at, audit_rows) -> int:
         return 0
     rows = [
         {
-            "Customer_ID": email_to_id[s["_email"]],
+            "Customer_ID": _customer_of(email_to_id, s, "segments"),
             "Last_Updated": at,
             **{k: v for k, v in s.items() if k in SEGMENT_FIELDS},
         }
         for s in segs
     ]
     columns = list(rows[0])
-    audit.bulk_insert(conn, customer_segments, columns, ([r[k] for k in columns] for r in rows))
+    values = [[r[k] for k in columns] for r in rows]
+    failures.insert_rows(conn, customer_segments, columns, values, [s["_row"] for s in segs], file="segments")
     audit_rows += [
         audit.create_row(
             actor=actor,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 
-from db import audit, contact_match, engine
+from db import audit, connection_errors, contact_match, engine
 from db.access import EDITS_RECORDS, Actor, require
 from db.conflicts import Conflict, check_original, same
 from db.models import customer_info, customer_preferences, customer_segments
@@ -112,17 +112,15 @@ def _integrity_errors(error: sa_exc.IntegrityError) -> dict[str, str]:
 
 
 def _failure(error: sa_exc.DBAPIError) -> WriteFailed:
-    text = str(error.orig if error.orig is not None else error).lower()
-    if error.connection_invalidated or any(
-        s in text for s in ("lost connection", "server closed", "connection", "gone away", "terminat")
-    ):
+    kind = connection_errors.failure_kind(error)
+    if kind == connection_errors.LOST:
         return WriteFailed("could not save: the database connection was lost; nothing was saved")
-    if "database is locked" in text or "database is busy" in text:  # SQLite, after its busy timeout
+    if kind == connection_errors.BUSY:  # SQLite, after its busy timeout
         return WriteFailed(
             f"could not save: other saves kept the database busy for more than "
             f"{engine.SQLITE_BUSY_TIMEOUT_SECONDS} seconds; nothing was saved, try again"
         )
-    if "deadlock" in text or "lock wait" in text or "lock timeout" in text:
+    if kind == connection_errors.LOCKED:
         return WriteFailed(
             "could not save: the record is being saved by someone else right now; "
             "nothing was saved, try again"

@@ -17,9 +17,10 @@ if not actor.can("admin"):
     st.stop()
 
 st.caption(
-    "Columns use the schema's names (Customer_ID, Customer_Name, Email, Phone, ...). Rows whose "
-    "Customer_ID or Email matches an existing customer update it; the others are created. "
-    "Preferences and segments files refer to customers by Customer_ID or Email."
+    "Comma-separated text, UTF-8 or UTF-16 (in Excel: Save as 'CSV UTF-8'). Columns use the schema's "
+    "names (Customer_ID, Customer_Name, Email, Phone, ...). Rows whose Email matches an existing "
+    "customer update it; the others are created. Preferences and segments files refer to customers "
+    "by Customer_ID or Email."
 )
 c1, c2, c3 = st.columns(3)
 customers = c1.file_uploader("Customers CSV (required)", type=["csv"], key="imp.customers")
@@ -102,8 +103,8 @@ if st.button(
 
     try:
         st.session_state["imp.result"] = rd.import_commit(plan, actor=actor, all_or_nothing=all_or_nothing)
-    except ImportRejected as exc:
-        st.error(f"Nothing was imported: {literal(exc)}", icon=":material/block:")
+    except ImportRejected as exc:  # says what happened: which row, why, whether anything was saved
+        st.error(literal(exc), icon=":material/block:")
         st.stop()
     except Exception as exc:  # shown to the admin; nothing is half-written (one transaction)
         st.error(f"The import failed and nothing was saved: {literal(exc)}", icon=":material/error:")
