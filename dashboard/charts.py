@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dashboard import style
 from dashboard.chart_ticks import whole_number_ticks
 from dashboard.style import number, percent, rupees
-from db.analytics.metrics import UNKNOWN
+from db.analytics.metrics import UNKNOWN, risk_band
 
 
 def shown(value: object) -> str:
@@ -949,6 +949,41 @@ def value_risk_matrix(df: pd.DataFrame) -> go.Figure:
         height=400,
         xaxis={"title": _title("Risk score range"), "type": "category"},
         yaxis={"title": _title("Lifetime value (₹)"), "type": "category"},
+    )
+
+
+def value_risk_bands(df: pd.DataFrame) -> go.Figure:
+    """value_risk_matrix's frame on a phone: per lifetime-value range, stacked bars of customers
+    by risk band (the matrix's 10-point risk ranges start on the band limits)."""
+    values = list(dict.fromkeys(df["value_bin"]))
+    band = df["risk_bin"].map(lambda r: risk_band(float(str(r).split("-")[0])))
+    sums = df.assign(band=band).groupby(["value_bin", "band"])["customers"].sum()
+    traces = []
+    for name in style.RISK_BAND_ORDER:
+        counts = [int(sums.get((v, name), 0)) for v in values]
+        traces.append(
+            _bar(
+                name=name,
+                y=values,
+                x=counts,
+                orientation="h",
+                marker={"color": style.RISK_BAND_COLORS[name]},
+                hovertext=[
+                    f"<b>Value {v}, {name} risk</b><br>{number(n)} customers"
+                    for v, n in zip(values, counts, strict=True)
+                ],
+            )
+        )
+    return _figure(
+        traces,
+        "Value-risk density",
+        subtitle="Customers per lifetime-value range, by risk band",
+        legend=True,
+        legend_order="normal",
+        barmode="stack",
+        height=max(260, 60 + 28 * len(values)),
+        xaxis={"title": _title("Customers"), "tickformat": ",d"},
+        yaxis={"title": _title("Lifetime value (₹)"), "type": "category", "autorange": "reversed"},
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from db.current_segment import current_segment
 from db.models import customer_info
 
-RISK_BANDS = ("Low", "Medium", "High")
+RISK_BANDS = ("Low", "Medium", "High")  # Low < 30 <= Medium < 70 <= High
 RISK_MEDIUM_FROM = 30
 RISK_HIGH_FROM = 70
 

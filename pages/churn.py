@@ -1,9 +1,11 @@
 """Churn risk: who is likely to leave, and how much lifetime value goes with them."""
 
+from functools import partial
+
 import streamlit as st
 
-from dashboard import audience_ui, auth, charts, data, export, filters, kpi
-from dashboard.style import number
+from dashboard import audience_ui, auth, charts, data, export, filters, kpi, responsive
+from dashboard.style import number, rupees
 from db.analytics.churn import TOP_AT_RISK_COLUMNS
 
 if auth.current_actor() is None:
@@ -48,7 +50,11 @@ by_state = data.value_at_risk_by_state(f)
 filters.chart(charts.value_at_risk_by_state(by_state), by_state, key="ch-var-state", drill=("states",))
 
 matrix = data.value_risk_matrix(f)
-filters.chart(charts.value_risk_matrix(matrix), matrix, key="ch-matrix")
+wide, narrow = responsive.wide_and_narrow("ch-matrix")
+with wide:
+    filters.chart(charts.value_risk_matrix(matrix), matrix, key="ch-matrix")
+with narrow:
+    filters.chart(charts.value_risk_bands(matrix), matrix, key="ch-matrix-bands")
 
 st.subheader("Top 100 high-value customers in the High risk band")
 top = data.top_at_risk(f, limit=100)
@@ -56,8 +62,10 @@ if top.empty:
     st.info("No High-risk customers among these customers.", icon=":material/verified_user:")
 else:
     table = top.assign(Customer=[f"customer?id={i}" for i in top["Customer_ID"]])
+    # Indian digit grouping (₹3,89,769) shown, the numbers kept for sorting
+    money = {c: partial(rupees, compact=False, digits=0) for c in ("Lifetime_Value", "Value_At_Risk")}
     st.dataframe(
-        table,
+        table.style.format(money),
         hide_index=True,
         column_order=["Customer", *TOP_AT_RISK_COLUMNS[1:]],
         column_config={
@@ -70,11 +78,11 @@ else:
             "City": st.column_config.TextColumn("City", width=108),
             "State": st.column_config.TextColumn("State", width=118),
             "Segment_Category": st.column_config.TextColumn("Category", width=72),
-            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value", format="₹%,.0f", width=100),
+            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value", width=100),
             "Risk_Score": st.column_config.ProgressColumn(
                 "Risk", min_value=0, max_value=100, format="%.0f", width=84
             ),
-            "Value_At_Risk": st.column_config.NumberColumn("Value at risk", format="₹%,.0f", width=100),
+            "Value_At_Risk": st.column_config.NumberColumn("Value at risk", width=100),
         },
         height=420,
     )

@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import Float, case, cast, func
 
 from db.analytics.schema import ACTIVE, customers
+from db.filters import RISK_BANDS, RISK_HIGH_FROM, RISK_MEDIUM_FROM  # noqa: F401 - the bands' home
 from db.models import CHANNELS
 
 c = customers.c
 
-RISK_MEDIUM_FROM = 30  # risk bands: Low < 30 <= Medium < 70 <= High
-RISK_HIGH_FROM = 70
 UNKNOWN = "Unknown"  # a NULL category in a breakdown
 NOT_SCORED = "Not scored"  # the risk band of a NULL Risk_Score
-RISK_BANDS = ("Low", "Medium", "High")
 ALL_RISK_BANDS = (*RISK_BANDS, NOT_SCORED)
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 AGE_BAND_STARTS = (18, 25, 35, 45, 55, 65)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -87,6 +88,10 @@ CASES = {
     ),
     "matrix": (
         charts.value_risk_matrix,
+        frame(value_bin=["<₹10K", "₹10L+"], risk_bin=["0-10", "90-100"], customers=[3, 1]),
+    ),
+    "matrix_bands": (
+        charts.value_risk_bands,
         frame(value_bin=["<₹10K", "₹10L+"], risk_bin=["0-10", "90-100"], customers=[3, 1]),
     ),
     "channel_mix": (charts.channel_mix, frame(channel=["SMS", "Email"], preferences=[2, 5])),
@@ -220,6 +225,26 @@ def test_value_risk_matrix_keeps_value_order_and_sorts_risk():
     assert list(heat.y) == ["<₹10K", "₹10L+"]
     assert list(heat.x) == ["0-10", "10-20", "90-100"]
     assert [list(r) for r in heat.z] == [[3, 2, 0], [0, 0, 1]]
+
+
+def test_value_risk_bands_sum_the_matrix_by_risk_band():
+    """The phone form of the matrix: per value range, the customers of each band (pandas as reference)."""
+    rng = np.random.default_rng(3)
+    values, risks = ["<₹10K", "₹10K-25K", "₹10L+"], [f"{i * 10}-{i * 10 + 10}" for i in range(10)]
+    df = frame(
+        value_bin=[v for v in values for _ in risks],
+        risk_bin=risks * len(values),
+        customers=rng.integers(0, 50, len(values) * len(risks)),
+    )
+    fig = charts.value_risk_bands(df)
+    start = df["risk_bin"].str.split("-").str[0].astype(int)
+    band = np.where(start >= 70, "High", np.where(start >= 30, "Medium", "Low"))
+    expected = df.assign(band=band).pivot_table(
+        index="value_bin", columns="band", values="customers", aggfunc="sum"
+    )
+    for trace in fig.data:
+        assert list(trace.y) == values
+        assert list(trace.x) == [int(expected.loc[v, trace.name]) for v in values], trace.name
 
 
 def test_consent_rates_all_first_and_in_percent():

@@ -44,6 +44,7 @@ FRAMES = {
     "ch-idle": lambda con, f: churn.risk_vs_inactivity(con, f=f, today=dt.date.today()),
     "ch-var-state": churn.value_at_risk_by_state,
     "ch-matrix": churn.value_risk_matrix,
+    "ch-matrix-bands": churn.value_risk_matrix,  # the same frame, drawn for phones
     "ch-top": lambda con, f: churn.top_at_risk(con, f=f, limit=100),
     "cs-mix": lambda con, f: consent.channel_mix_of(consent.rates(con, f=f)),
     "cs-reach": consent.reachable_by_channel,
