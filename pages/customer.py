@@ -189,7 +189,8 @@ with overview:
         shown = segs.drop(columns=["Customer_ID"], errors="ignore").copy()
         shown.insert(0, "Current", shown.pop("is_current").map({True: "● current", False: ""}))
         st.dataframe(
-            shown,
+            # rupees as on the tile above (₹5,529.18), the numbers kept for sorting
+            shown.style.format({"Lifetime_Value": fmt.rupees}, na_rep=formats.MISSING),
             hide_index=True,
             width="stretch",
             column_config={
@@ -198,7 +199,7 @@ with overview:
                 "Segment_Category": "Category",
                 "Engagement_Level": "Engagement",
                 "Last_Updated": st.column_config.DatetimeColumn("Last updated", format=COLUMN_DATETIME),
-                "Lifetime_Value": st.column_config.NumberColumn("Lifetime value (₹)", format="%.2f"),
+                "Lifetime_Value": st.column_config.NumberColumn("Lifetime value"),
                 "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"),
             },
         )

@@ -31,6 +31,7 @@ from tests.e2e.users import PASSWORD, prepare_with_users  # noqa: E402
 
 IMPORT_CSV = ROOT / "tests" / "e2e" / "data" / "customers_with_bad_rows.csv"
 WIDTH, HEIGHT = 1280, 800
+PHONE_WIDTH = 390
 
 # file name -> (sidebar title, heading) for the pages an admin reaches through the sidebar
 DASHBOARDS = {
@@ -186,6 +187,24 @@ def _seeded_pages(shooter: Shooter, server: AppServer, customer_id: int) -> None
         expect(page.get_by_text("Personal data is masked for your role.")).to_be_visible()
         shooter.shoot(page, "customer_360_viewer")
         page.context.close()
+
+    # A manager's shared, filtered link opened on a phone: the filter bar says what is shown.
+    if want("churn_phone"):
+        context = shooter.browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844})
+        ui.block_outside(context, shooter.outside)
+        page = context.new_page()
+        ui.goto(page, f"{server.url}/churn?categories=VIP,Premium&risk_bands=High")
+        ui.fill(page, "Username", "vera")
+        ui.fill(page, "Password", PASSWORD)
+        ui.click(page, "Sign in")  # the sidebar is collapsed on a phone: wait for the page instead
+        expect(page.locator(".st-key-filter_bar")).to_be_visible()
+        ui.wait_ready(page)
+        ui.assert_no_exception(page)
+        path = shooter.out / "churn_phone.png"
+        page.screenshot(path=str(path))  # the first screen, as the phone shows it
+        shooter.written.append(path)
+        print(f"wrote {path}", flush=True)
+        context.close()
 
     # Admin: every page of the sidebar, the import dry run and the audit log.
     page = shooter.page()
