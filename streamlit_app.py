@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from dashboard import auth, resources, streamlit_fixes
+from dashboard import auth, resources, responsive, streamlit_fixes
 from dashboard.formatting import literal
 from dashboard.guard import needs_role, through_app
 
@@ -66,6 +66,7 @@ for section, path, title, icon, role in PAGES:
     sections.setdefault(section, []).append(page)
 
 auth.sidebar_account(actor)
+responsive.install()
 if demo := resources.demo_customers():
     st.badge(
         f"Demo data: {demo:,} invented customers, not real ones", icon=":material/science:", color="orange"

@@ -56,6 +56,23 @@ with wide:
 with narrow:
     filters.chart(charts.value_risk_bands(matrix), matrix, key="ch-matrix-bands")
 
+TOP_TABLE_COLUMNS = {
+    # Widths that fit the ~820 px main area (long cities and states such as "Visakhapatnam"
+    # or "Andhra Pradesh" included).
+    "Customer": st.column_config.LinkColumn(
+        "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page", width=52
+    ),
+    "Customer_Name": st.column_config.TextColumn("Name", width=150),
+    "City": st.column_config.TextColumn("City", width=108),
+    "State": st.column_config.TextColumn("State", width=118),
+    "Segment_Category": st.column_config.TextColumn("Category", width=72),
+    "Lifetime_Value": st.column_config.NumberColumn("Lifetime value", width=100),
+    "Risk_Score": st.column_config.ProgressColumn(
+        "Risk", min_value=0, max_value=100, format="%.0f", width=84
+    ),
+    "Value_At_Risk": st.column_config.NumberColumn("Value at risk", width=100),
+}
+
 st.subheader("Top 100 high-value customers in the High risk band")
 top = data.top_at_risk(f, limit=100)
 if top.empty:
@@ -64,26 +81,16 @@ else:
     table = top.assign(Customer=[f"customer?id={i}" for i in top["Customer_ID"]])
     # Indian digit grouping (₹3,89,769) shown, the numbers kept for sorting
     money = {c: partial(rupees, compact=False, digits=0) for c in ("Lifetime_Value", "Value_At_Risk")}
-    st.dataframe(
-        table.style.format(money),
-        hide_index=True,
-        column_order=["Customer", *TOP_AT_RISK_COLUMNS[1:]],
-        column_config={
-            # Widths that fit the ~820 px main area (long cities and states such as "Visakhapatnam"
-            # or "Andhra Pradesh" included).
-            "Customer": st.column_config.LinkColumn(
-                "ID", display_text=r"customer\?id=(\d+)", help="Open the Customer 360 page", width=52
-            ),
-            "Customer_Name": st.column_config.TextColumn("Name", width=150),
-            "City": st.column_config.TextColumn("City", width=108),
-            "State": st.column_config.TextColumn("State", width=118),
-            "Segment_Category": st.column_config.TextColumn("Category", width=72),
-            "Lifetime_Value": st.column_config.NumberColumn("Lifetime value", width=100),
-            "Risk_Score": st.column_config.ProgressColumn(
-                "Risk", min_value=0, max_value=100, format="%.0f", width=84
-            ),
-            "Value_At_Risk": st.column_config.NumberColumn("Value at risk", width=100),
-        },
-        height=420,
-    )
+    columns = {
+        "wide": ["Customer", *TOP_AT_RISK_COLUMNS[1:]],
+        "narrow": ["Customer", "Customer_Name", "Value_At_Risk"],  # a phone: who and how much
+    }
+    for form, container in zip(columns, responsive.wide_and_narrow("ch-top"), strict=True):
+        container.dataframe(
+            table.style.format(money),
+            hide_index=True,
+            column_order=columns[form],
+            column_config=TOP_TABLE_COLUMNS,
+            height=420,
+        )
     export.download_csv(top, name="Top high-risk customers", key="csv-ch-top", page="Churn risk", f=f)

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import auth, resources
 from db import users
 from db.access import ROLE_DESCRIPTIONS, PermissionDenied
-from db.formats import COLUMN_DATETIME, MISSING
+from db.formats import MISSING, date_text
 from db.models import ROLES
 
 actor = auth.current_actor()
@@ -34,8 +34,10 @@ with resources.engine().connect() as conn:
 
 # A dash rather than "None" where a user has no email / display name.
 blanks = {c: table[c].astype(object).where(table[c].notna(), MISSING) for c in ("display_name", "email")}
+# As text: a grid shows a missing time as "None", and a user who never signed in has none.
+times = {c: table[c].map(date_text) for c in ("created_at", "last_login_at")}
 st.dataframe(
-    table.assign(**blanks),
+    table.assign(**blanks, **times),
     hide_index=True,
     column_config={
         "username": "Username",
@@ -44,8 +46,8 @@ st.dataframe(
         "role": "Role",
         "is_active": st.column_config.CheckboxColumn("Active"),
         "locked": st.column_config.CheckboxColumn("Locked", help="15 minutes after 5 failed sign-ins"),
-        "created_at": st.column_config.DatetimeColumn("Created", format=COLUMN_DATETIME),
-        "last_login_at": st.column_config.DatetimeColumn("Last sign-in", format=COLUMN_DATETIME),
+        "created_at": "Created",
+        "last_login_at": "Last sign-in",
     },
 )
 
