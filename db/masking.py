@@ -49,12 +49,7 @@ def masked_file_columns(columns: Iterable[str]) -> tuple[str, ...]:
 def mask_record(record: Mapping[str, object]) -> dict[str, object]:
     """A masked row (of a file, or the 360's profile): email and phone masked, the date of birth
     left out."""
-    out = {k: v for k, v in record.items() if k not in LEFT_OUT}
-    if "Email" in out:
-        out["Email"] = mask_email(out["Email"])
-    if "Phone" in out:
-        out["Phone"] = mask_phone(out["Phone"])
-    return out
+    return {k: mask_field(k, v) for k, v in record.items() if k not in LEFT_OUT}
 
 
 def mask_field(field: str, value):
